@@ -1,0 +1,39 @@
+# merit — the two commands a new user needs: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEMO_DIR ?= var/demo
+BENCH_DIR ?= var/bench
+
+.PHONY: demo test lint bench venv clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check merit tests benchmarks
+	$(VENV)/bin/ruff format --check merit tests benchmarks
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(PY) -m pytest -q
+
+# The command-line assessment of the bundled sample package with every preset (no server needed).
+demo: $(VENV)/.installed
+	$(VENV)/bin/merit policy list
+	@for p in S1 S5 S6 S7 S10; do \
+	  $(VENV)/bin/merit assess --data sample_data/shop --policy $$p --period 2026-03 --out $(DEMO_DIR)/$$p || exit $$?; \
+	done
+	@echo "results written under $(DEMO_DIR)/<preset>/results.json"
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/bench_engine.py --dir $(BENCH_DIR)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,41 @@
+"""The engine's front door: load a package and a policy, assess periods, return the results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from merit.engine.assess import Assessment
+from merit.engine.metrics.compute import Period, connect_duckdb
+from merit.engine.package import Package, load_package
+from merit.engine.policy.load import LoadedPolicy, load_policy
+from merit.engine.results import finalize
+
+
+def parse_periods(text: str) -> list[str]:
+    """``2026-03`` or a range ``2026-01..2026-12`` → the months in order."""
+    if ".." in text:
+        a, b = text.split("..", 1)
+        start, end = Period.parse(a.strip()), Period.parse(b.strip())
+        months = (end.year * 12 + end.month) - (start.year * 12 + start.month)
+        if months < 0:
+            raise ValueError(f"period range {text!r} ends before it starts")
+        return [str(start.shift(i)) for i in range(months + 1)]
+    return [str(Period.parse(text.strip()))]
+
+
+def assess_package(package: Package, policy: LoadedPolicy, periods: list[str]) -> tuple[dict, bytes]:
+    backend = connect_duckdb(package.con)
+    doc = Assessment(backend, policy).run(periods)
+    doc["input_sha256"] = package.input_sha256
+    doc["notices"] = list(package.notices)
+    return finalize(doc)
+
+
+def assess(data: str | Path, policy: str, period: str, overrides: dict[str, str] | None = None):
+    """Assess ``data`` (a package folder or workbook) with ``policy`` over ``period``.
+
+    Raises PackageError / PolicyError / ValueError on bad input; returns (document, file bytes)."""
+    periods = parse_periods(period)
+    lp = load_policy(policy, overrides)
+    package = load_package(data)
+    return assess_package(package, lp, periods)

@@ -1,0 +1,607 @@
+"""Assess one or more periods: metrics → scorecard → points → grades → bonus → flags, explained."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from merit.engine import expr
+from merit.engine.metrics.compute import Period, compute_metrics, fetch_rows
+from merit.engine.policy import schema as S
+from merit.engine.policy.load import LoadedPolicy
+from merit.engine.scoring import items as I
+from merit.engine.scoring.numbers import CENT, D, q, s, val
+from merit.engine.scoring.ranking import rank
+from merit.engine.tables import TABLES
+
+ZERO = Decimal(0)
+AGENT_COLUMNS = list(TABLES["agents"].column_names)
+
+
+def needed_metrics(lp: LoadedPolicy) -> set[str]:
+    """Every metric the policy reads, found in its fields and expressions."""
+    p, defs = lp.policy, lp.metrics
+    found: set[str] = set()
+
+    def from_text(t):
+        if isinstance(t, str):
+            for n in expr.names(expr.parse(t)):
+                if n in defs:
+                    found.add(n)
+                if n.startswith("benchmark."):
+                    pass
+
+    for it in p.scorecard.items if p.scorecard else []:
+        for attr in ("metric",):
+            m = getattr(it, attr, None)
+            if m:
+                found.add(m)
+        for attr in ("value", "expr", "target", "origin", "when", "step", "better", "worse"):
+            from_text(getattr(it, attr, None))
+        for b in getattr(it, "bands", []) or []:
+            from_text(b.min)
+            from_text(b.max)
+        for c in getattr(it, "counts", []) or []:
+            found.add(c.metric)
+        if it.kind == "rank":
+            found |= {k.metric for k in [*it.rank.by, *it.rank.tie_break]}
+    if p.points:
+        for a in p.points.awards:
+            from_text(a.when)
+            from_text(a.points)
+        for r in p.points.ranks:
+            found |= {k.metric for k in [*r.rank.by, *r.rank.tie_break]}
+            from_text(r.when)
+    if p.grading and p.grading.mode == "forced":
+        found |= {k.metric for k in p.grading.tie_break}
+    if p.grading and p.grading.mode == "absolute":
+        from_text(p.grading.on)
+    if p.bonus:
+        from_text(p.bonus.base)
+        from_text(p.bonus.factor)
+    for f in p.flags:
+        from_text(f.when)
+    from_text(p.population)
+    return found
+
+
+class Assessment:
+    """One policy over one data package; ``run(periods)`` returns the results document."""
+
+    def __init__(self, backend, lp: LoadedPolicy):
+        self.backend = backend
+        self.lp = lp
+        self.policy = lp.policy
+        self.params = lp.params
+
+    # ---- inputs ---------------------------------------------------------------------------------
+    def _agents(self) -> list[dict]:
+        rows = fetch_rows(self.backend, "agents", None, AGENT_COLUMNS, order=["agent_id"])
+        if self.policy.population:
+            node = expr.parse(self.policy.population)
+            rows = [r for r in rows if expr._truthy(expr.evaluate(node, self._agent_env(r)))]
+        return rows
+
+    def _agent_env(self, a: dict) -> dict:
+        env = {f"agent.{k}": v for k, v in a.items()}
+        env.update({f"param.{k}": v for k, v in self.params.items()})
+        return env
+
+    def run(self, periods: list[str]) -> dict:
+        out = []
+        for text in periods:
+            out.append(self.period(Period.parse(text)))
+        return {"policy": self._policy_header(), "periods": out}
+
+    def _policy_header(self) -> dict:
+        p = self.policy
+        return {
+            "id": p.id,
+            "name": p.name,
+            "version": p.version,
+            "sha256": self.lp.sha256,
+            "title": p.title.model_dump(),
+            "parameters": {
+                k: val(D(v)) if isinstance(v, Decimal) else v for k, v in sorted(self.params.items())
+            },
+        }
+
+    # ---- one period -----------------------------------------------------------------------------
+    def period(self, period: Period) -> dict:
+        p = self.policy
+        agents = self._agents()
+        ids = [a["agent_id"] for a in agents]
+        agent_team = {a["agent_id"]: a["team_id"] for a in agents}
+        metric_ids = needed_metrics(self.lp)
+        values, how = compute_metrics(
+            self.backend, metric_ids, self.lp.metrics, period, self.params, agent_team
+        )
+        bench = {
+            r["metric"]: r["value"]
+            for r in fetch_rows(self.backend, "benchmarks", period, ["metric", "value"], order=["metric"])
+        }
+        manual: dict[str, dict[str, Any]] = defaultdict(dict)
+        manual_src: dict[tuple[str, str], dict] = {}
+        for r in fetch_rows(
+            self.backend,
+            "manual_scores",
+            period,
+            ["agent_id", "item", "score", "by"],
+            order=["agent_id", "item"],
+        ):
+            manual[r["agent_id"]][f"manual.{r['item']}"] = r["score"]
+            manual_src[(r["agent_id"], r["item"])] = r
+
+        envs: dict[str, dict] = {}
+        for a in agents:
+            env = self._agent_env(a)
+            env.update({m: v.value for m, v in values[a["agent_id"]].items()})
+            env.update({f"benchmark.{k}": v for k, v in bench.items()})
+            env.update(manual.get(a["agent_id"], {}))
+            envs[a["agent_id"]] = env
+
+        ctx = _PeriodCtx(period, ids, agent_team, values, how, envs, manual_src)
+        results = {
+            a: {"agent_id": a, "team_id": agent_team[a], "lines": [], "sanctions": [], "flags": []}
+            for a in ids
+        }
+        if p.points:
+            self._points(ctx, results)
+        if p.scorecard:
+            self._scorecard(ctx, results)
+        self._grading(ctx, results)
+        if p.bonus:
+            self._bonus(ctx, results)
+        self._flags(ctx, results)
+        agents_out = [self._finish(results[a]) for a in ids]
+        return {
+            "period": str(period),
+            "benchmarks": {k: val(v) for k, v in sorted(bench.items())},
+            "metrics": {m: how[m] for m in sorted(how)},
+            "agents": agents_out,
+            "teams": self._teams(ctx, results, agents),
+        }
+
+    # ---- points budget ----------------------------------------------------------------------------
+    def _points(self, ctx: _PeriodCtx, results: dict) -> None:
+        pts = self.policy.points
+        entries: dict[str, list] = {a: [] for a in ctx.ids}
+        for rule in pts.rules:
+            table = TABLES[rule.events.table]
+            cols = list(
+                dict.fromkeys(
+                    [*table.key, "agent_id", table.time]
+                    + [
+                        c
+                        for c in (
+                            rule.points_by.column if rule.points_by else None,
+                            rule.points_bands.column if rule.points_bands else None,
+                        )
+                        if c
+                    ]
+                )
+            )
+            rows = fetch_rows(
+                self.backend,
+                table.name,
+                ctx.period,
+                cols,
+                rule.events.where,
+                self.params,
+                order=["agent_id", table.time, *table.key],
+            )
+            seen: dict[str, int] = defaultdict(int)
+            for r in rows:
+                a = r["agent_id"]
+                if a not in entries:
+                    continue
+                seen[a] += 1
+                n = seen[a]
+                src = {"table": table.name, "id": "/".join(str(r[k]) for k in table.key)}
+                at = r[table.time]
+                base = {
+                    "rule": rule.id,
+                    "label": rule.label.zh,
+                    "at": _iso(at),
+                    "source": [src],
+                    "occurrence": n,
+                }
+                if n <= rule.free:
+                    if rule.free_flag:
+                        results[a]["sanctions"].append(
+                            {
+                                "kind": rule.free_flag,
+                                "fine": "0.00",
+                                "reason": f"{rule.id}: occurrence {n} (free)",
+                                "source": [src],
+                            }
+                        )
+                    entries[a].append({**base, "points": "0.00", "note": f"occurrence {n}: warning only"})
+                    continue
+                value = self._rule_points(rule, r, ctx.envs[a])
+                entries[a].append({**base, "points": s(value), "_v": value})
+                for f in rule.flags:
+                    results[a]["flags"].append(_flag(f, rule.id, f"{rule.label.zh} ({rule.label.en})", [src]))
+        # conditional awards, after the event rules (they may read points.deductions)
+        for a in ctx.ids:
+            env = ctx.envs[a]
+            ded = sum(1 for e in entries[a] if e.get("_v", ZERO) < 0)
+            env["points.deductions"] = Decimal(ded)
+            env["points.warnings"] = Decimal(sum(1 for e in entries[a] if "note" in e))
+        for award in pts.awards:
+            node = expr.parse(award.when)
+            for a in ctx.ids:
+                env = ctx.envs[a]
+                if expr._truthy(expr.evaluate(node, env)):
+                    value = D(I.ev(award.points, env))
+                    if value is None or value == 0:
+                        continue
+                    inputs = {n: val(env.get(n)) for n in sorted(expr.names(node))}
+                    entries[a].append(
+                        {
+                            "rule": award.id,
+                            "label": award.label.zh,
+                            "points": s(value),
+                            "_v": value,
+                            "explain": {"when": award.when, "inputs": inputs},
+                            "source": ctx.sources(expr.names(node), a),
+                        }
+                    )
+        for ra in pts.ranks:
+            for group in ctx.groups(ra.rank.scope):
+                members = group
+                if ra.when:
+                    node = expr.parse(ra.when)
+                    members = [a for a in group if expr._truthy(expr.evaluate(node, ctx.envs[a]))]
+                places, detail = rank(members, ctx.metric_values, ra.rank.by, ra.rank.tie_break)
+                for a, place in places.items():
+                    if place <= len(ra.points):
+                        value = ra.points[place - 1]
+                        e = {
+                            "rule": ra.id,
+                            "label": ra.label.zh,
+                            "points": s(value),
+                            "_v": value,
+                            "explain": {"place": place, "of": len(members), **_rank_explain(detail[a])},
+                            "source": ctx.sources((k.metric for k in ra.rank.by), a),
+                        }
+                        entries[a].append(e)
+                    if place in ra.titles:
+                        results[a]["flags"].append(
+                            _flag(
+                                "title",
+                                ra.id,
+                                f"{ra.titles[place]}: place {place} in {ra.label.zh}",
+                                [],
+                                title=ra.titles[place],
+                            )
+                        )
+        for a in ctx.ids:
+            total = pts.opening + sum((e.get("_v", ZERO) for e in entries[a]), ZERO)
+            for e in entries[a]:
+                e.pop("_v", None)
+            results[a]["points"] = {"opening": s(pts.opening), "closing": s(total), "entries": entries[a]}
+            env = ctx.envs[a]
+            env["points.opening"] = pts.opening
+            env["points.closing"] = total
+            env["points.awards"] = Decimal(sum(1 for e in entries[a] if D(e["points"]) > 0))
+
+    def _rule_points(self, rule: S.PointsRule, row: dict, env: dict) -> Decimal:
+        if rule.points is not None:
+            return rule.points
+        if rule.points_by:
+            v = row.get(rule.points_by.column)
+            got = rule.points_by.map.get(str(v)) if v is not None else None
+            return got if got is not None else (rule.points_by.default or ZERO)
+        v = D(row.get(rule.points_bands.column)) or ZERO
+        for b in rule.points_bands.bands:
+            lo, hi = I.ev(b.min, env), I.ev(b.max, env)
+            if (lo is None or v >= lo) and (hi is None or v < hi):
+                return b.points
+        return ZERO
+
+    # ---- scorecard ----------------------------------------------------------------------------------
+    def _scorecard(self, ctx: _PeriodCtx, results: dict) -> None:
+        sc = self.policy.scorecard
+        rank_places: dict[str, dict[str, tuple[int, int, dict]]] = {}
+        for it in sc.items:
+            if it.kind == "rank":
+                rank_places[it.id] = {}
+                for group in ctx.groups(it.rank.scope):
+                    places, detail = rank(group, ctx.metric_values, it.rank.by, it.rank.tie_break)
+                    for a, pl in places.items():
+                        rank_places[it.id][a] = (pl, len(group), detail[a])
+        for a in ctx.ids:
+            env = ctx.envs[a]
+            lines, total_w, acc, addons = [], ZERO, ZERO, ZERO
+            for it in sc.items:
+                if it.when and not expr._truthy(expr.evaluate(expr.parse(it.when), env)):
+                    continue
+                line = self._line(it, env, ctx, a, rank_places)
+                lines.append(line)
+                pts = line.pop("_v")
+                env[f"item.{it.id}"] = pts
+                if pts is None:
+                    continue
+                if it.addon:
+                    addons += pts
+                elif sc.total == "weighted":
+                    total_w += it.weight
+                    acc += it.weight * pts
+                else:
+                    acc += pts
+            score = (acc / total_w if total_w else ZERO) + addons if sc.total == "weighted" else acc + addons
+            if sc.floor is not None and score < sc.floor:
+                score = sc.floor
+            if sc.cap is not None and score > sc.cap:
+                score = sc.cap
+            score = q(score)
+            env["score"] = score
+            results[a]["score"] = s(score)
+            results[a]["lines"] = lines
+
+    def _line(self, it, env, ctx: _PeriodCtx, agent: str, rank_places) -> dict:
+        weight = it.weight
+        mx = it.max_points if it.max_points is not None else weight
+        try:
+            match it.kind:
+                case "manual":
+                    sc = I.score_manual(it, env, weight)
+                    src = ctx.manual_src.get((agent, it.item))
+                    sources = [
+                        {
+                            "table": "manual_scores",
+                            "id": f"{agent}/{ctx.period}/{it.item}",
+                            "by": src.get("by") if src else None,
+                        }
+                    ]
+                case "bands":
+                    sc = I.score_bands(it, env, weight)
+                case "steps":
+                    direction = (
+                        it.direction or self.lp.metrics[it.metric].better if it.metric else it.direction
+                    )
+                    sc = I.score_steps(it, env, weight, direction or "higher")
+                case "linear":
+                    sc = I.score_linear(it, env, weight)
+                case "events":
+                    sc = I.score_events(it, env, weight)
+                case "formula":
+                    sc = I.score_formula(it, env, weight)
+                case "rank":
+                    pl, n, detail = rank_places[it.id][agent]
+                    sc = I.score_rank(it, env, weight, pl, n, detail)
+            if it.kind != "manual":
+                sources = ctx.sources(sc.metrics, agent)
+            points = I.clamp(sc.points, it)
+            note = None
+        except I.NoData:
+            sc = I.Scored(None)
+            sources = []
+            base = getattr(it, "base", None)
+            base = base if base is not None else (weight or ZERO)
+            points = {"exclude": None, "zero": ZERO, "base": base}[it.missing]
+            note = (
+                "no data this period: "
+                + {"exclude": "item left out of the total", "zero": "scored 0", "base": "scored its base"}[
+                    it.missing
+                ]
+            )
+        explain = {"rule": sc.rule or None, "inputs": sc.inputs, "source": sources}
+        if note:
+            explain["note"] = note
+        if it.rulebook:
+            explain["rulebook"] = it.rulebook
+        return {
+            "item": it.id,
+            "label": it.label.zh,
+            "label_en": it.label.en,
+            "kind": it.kind,
+            "value": val(sc.value) if not isinstance(sc.value, int) else sc.value,
+            "points": s(points),
+            "max": s(mx),
+            "weight": s(weight),
+            "addon": it.addon,
+            "explain": explain,
+            "_v": points,
+        }
+
+    # ---- grades ----------------------------------------------------------------------------------------
+    def _grading(self, ctx: _PeriodCtx, results: dict) -> None:
+        g = self.policy.grading
+        if g is None:
+            return
+        if g.mode == "absolute":
+            node = expr.parse(g.on)
+            for a in ctx.ids:
+                v = expr.evaluate(node, ctx.envs[a])
+                band = next((b for b in g.bands if v is not None and v >= b.min), g.otherwise)
+                why = (
+                    f"{g.on} = {val(v)} ≥ {band.min}"
+                    if band is not g.otherwise
+                    else f"{g.on} = {val(v)}: below every band"
+                )
+                self._set_grade(ctx, results[a], band.grade, band.percent, band.coefficient, why)
+            return
+        for group in ctx.groups(g.scope):
+            by = [S.RankKey(metric="__score", order="desc")]
+            scores = {a: {"__score": D(results[a].get("score")), **ctx.metric_values[a]} for a in group}
+            places, _ = rank(group, scores, by, g.tie_break)
+            counts = quota_counts([qq.share for qq in g.quotas], len(group))
+            bounds, start = [], 0
+            for qq, c in zip(g.quotas, counts, strict=True):
+                bounds.append((start, start + c, qq))
+                start += c
+            for a, pl in places.items():
+                qq = next(qq for lo, hi, qq in bounds if lo < pl <= hi)
+                why = (
+                    f"place {pl} of {len(group)} in {'team ' + ctx.team[a] if g.scope == 'team' else 'all'}; "
+                    f"quotas {dict(zip([x.grade for x in g.quotas], counts, strict=True))} (largest remainder)"
+                )
+                self._set_grade(ctx, results[a], qq.grade, qq.percent, qq.coefficient, why)
+
+    def _set_grade(self, ctx, res, grade, percent, coefficient, why):
+        res["grade"] = grade
+        res["coefficient"] = s(coefficient) if coefficient is not None else None
+        res["grade_percent"] = s(percent) if percent is not None else None
+        res["grade_explain"] = why
+        env = ctx.envs[res["agent_id"]]
+        env["grade"] = grade
+        env["grade.percent"] = percent
+        env["grade.coefficient"] = coefficient
+
+    # ---- bonus -------------------------------------------------------------------------------------------
+    def _bonus(self, ctx: _PeriodCtx, results: dict) -> None:
+        b = self.policy.bonus
+        for a in ctx.ids:
+            env = ctx.envs[a]
+            base = D(I.ev(b.base, env))
+            if base is None:
+                results[a]["bonus"] = None
+                results[a]["bonus_explain"] = {"note": f"{b.base} is empty: no bonus computed"}
+                continue
+            factor = D(I.ev(b.factor, env)) if b.factor else Decimal(1)
+            factor = factor if factor is not None else ZERO
+            adj, parts = ZERO, []
+            if b.cuts:
+                v = D(I.ev(b.cuts.on, env))
+                for c in b.cuts.bands:
+                    if v is not None and (c.min is None or v >= c.min) and (c.max is None or v < c.max):
+                        adj += c.percent
+                        parts.append(f"{b.cuts.on} = {val(v)} in [{c.min}, {c.max}) → {c.percent}%")
+                        break
+            if b.per_point:
+                v = D(I.ev(b.per_point.on, env))
+                if v is not None and v > b.per_point.above:
+                    whole = int((v - b.per_point.above).to_integral_value(rounding="ROUND_FLOOR"))
+                    adj += whole * b.per_point.percent
+                    parts.append(f"{whole} point(s) above {b.per_point.above} × {b.per_point.percent}%")
+            amount = base * factor * (1 + adj / 100)
+            if b.floor_zero and amount < 0:
+                amount = ZERO
+            amount = q(amount, b.round_to)
+            results[a]["bonus"] = s(amount, CENT)
+            results[a]["bonus_explain"] = {
+                "rule": "base × factor × (1 + adjustments%)",
+                "inputs": {"base": s(base, CENT), "factor": val(factor), "adjustments_percent": val(adj)},
+                "steps": parts,
+                "formula": {"base": b.base, "factor": b.factor},
+            }
+            env["bonus"] = amount
+
+    # ---- flags ---------------------------------------------------------------------------------------------
+    def _flags(self, ctx: _PeriodCtx, results: dict) -> None:
+        for f in self.policy.flags:
+            node = expr.parse(f.when)
+            for a in ctx.ids:
+                env = ctx.envs[a]
+                if expr._truthy(expr.evaluate(node, env)):
+                    inputs = {n: val(env.get(n)) for n in sorted(expr.names(node))}
+                    results[a]["flags"].append(
+                        {
+                            **_flag(
+                                f.flag, f.id, f"{f.label.zh} ({f.label.en})", ctx.sources(expr.names(node), a)
+                            ),
+                            "explain": {"when": f.when, "inputs": inputs},
+                        }
+                    )
+
+    def _finish(self, r: dict) -> dict:
+        r.setdefault("score", None)
+        r.setdefault("grade", None)
+        r.setdefault("coefficient", None)
+        r.setdefault("bonus", None)
+        r.setdefault("points", None)
+        r.setdefault("level", {"from": None, "to": None})
+        r["flags"].sort(key=lambda f: (f["flag"], f["rule"]))
+        return r
+
+    def _teams(self, ctx, results, agents) -> list[dict]:
+        teams: dict[str, list] = defaultdict(list)
+        for a in ctx.ids:
+            teams[ctx.team[a]].append(results[a])
+        out = []
+        for t in sorted(teams):
+            rs = teams[t]
+            scores = [D(r["score"]) for r in rs if r.get("score") is not None]
+            grades: dict[str, int] = defaultdict(int)
+            for r in rs:
+                if r.get("grade"):
+                    grades[r["grade"]] += 1
+            bonuses = [D(r["bonus"]) for r in rs if r.get("bonus") is not None]
+            out.append(
+                {
+                    "team_id": t,
+                    "agents": len(rs),
+                    "mean_score": s(q(sum(scores) / len(scores))) if scores else None,
+                    "grades": dict(sorted(grades.items())),
+                    "bonus_total": s(sum(bonuses, ZERO), CENT) if bonuses else None,
+                    "flags": [],
+                }
+            )
+        return out
+
+
+class _PeriodCtx:
+    def __init__(self, period, ids, team, values, how, envs, manual_src):
+        self.period, self.ids, self.team = period, ids, team
+        self.values, self.how, self.envs, self.manual_src = values, how, envs, manual_src
+        self.metric_values = {a: {m: v.value for m, v in values[a].items()} for a in ids}
+        self._agent = None
+
+    def groups(self, scope: str) -> list[list[str]]:
+        if scope == "all":
+            return [list(self.ids)]
+        by: dict[str, list] = defaultdict(list)
+        for a in self.ids:
+            by[self.team[a]].append(a)
+        return [by[t] for t in sorted(by)]
+
+    def sources(self, names, agent: str | None = None) -> list[dict]:
+        """Where metric values came from: table, selection, and the agent's parts of the value
+        (rows counted, numerator and denominator)."""
+        out = []
+        for m in sorted(set(names)):
+            if m not in self.how:
+                continue
+            entry = {"metric": m, **self.how[m]}
+            if agent is not None and m in self.values[agent]:
+                mv = self.values[agent][m]
+                entry["num"], entry["den"] = val(mv.num), val(mv.den)
+            out.append(entry)
+        return out
+
+
+def _rank_explain(detail: dict) -> dict:
+    return {"ranks": detail["ranks"], "composite": detail["composite"]}
+
+
+def _flag(flag: str, rule: str, reason: str, source: list, title: str | None = None) -> dict:
+    out = {
+        "flag": flag,
+        "rule": rule,
+        "reason": reason,
+        "source": source,
+        "human_decision": flag in S.HUMAN_DECISION,
+    }
+    if title:
+        out["title"] = title
+    return out
+
+
+def _iso(v) -> str | None:
+    if v is None:
+        return None
+    return v.isoformat() + ("Z" if hasattr(v, "hour") else "")
+
+
+def quota_counts(shares: list[Decimal], n: int) -> list[int]:
+    """Largest-remainder (Hamilton) rounding of shares × n; remainder ties go to the better grade."""
+    exact = [sh * n for sh in shares]
+    counts = [int(e) for e in exact]
+    left = n - sum(counts)
+    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - counts[i]), i))
+    for i in order[:left]:
+        counts[i] += 1
+    return counts

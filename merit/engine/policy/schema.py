@@ -1,0 +1,396 @@
+"""The policy language: pydantic models, one per rule type (docs/policy-language.md).
+
+A policy is data. Each scorecard item kind, points rule, grading mode and bonus part has its own
+model; conditions and formulas are strings in the safe expression language (``merit.engine.expr``).
+``docs/policy.schema.json`` is generated from these models (``merit policy schema``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from merit.engine.metrics.catalogue import MetricDef, Text
+
+Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# A number, or an expression evaluated per agent (e.g. "benchmark.refund_dispute_rate").
+NumOrExpr = Decimal | str
+
+FLAG_KINDS = (
+    "warning",
+    "training",
+    "bonus_withheld",
+    "probation",
+    "suspension",
+    "dismissal_review",
+    "qualification_cancelled",
+    "blacklist",
+    "level_up",
+    "level_down",
+    "title",
+    "excellent_employee",
+)
+FlagKind = Literal[
+    "warning",
+    "training",
+    "bonus_withheld",
+    "probation",
+    "suspension",
+    "dismissal_review",
+    "qualification_cancelled",
+    "blacklist",
+    "level_up",
+    "level_down",
+    "title",
+    "excellent_employee",
+]
+# Flags the engine only recommends: a person must decide (the engine never dismisses anyone).
+HUMAN_DECISION = frozenset({"dismissal_review", "qualification_cancelled", "blacklist", "probation"})
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Param(Strict):
+    value: Decimal | bool | str
+    doc: str | None = None
+    rulebook: str | None = None
+
+
+# ---- scorecard items --------------------------------------------------------------------------------
+
+
+class Band(Strict):
+    """One row of a band table. Bounds may be numbers or expressions (e.g. a benchmark)."""
+
+    min: NumOrExpr | None = None
+    max: NumOrExpr | None = None
+    points: Decimal
+    closed: Literal["left", "right"] | None = None  # [min, max) or (min, max]; default: the item's
+
+
+class ItemBase(Strict):
+    id: Ident
+    label: Text
+    weight: Decimal | None = Field(None, ge=0)
+    addon: bool = False  # 附加分: added to the total outside the weights
+    min_points: Decimal | None = None
+    max_points: Decimal | None = None
+    missing: Literal["exclude", "zero", "base"] = "exclude"  # what an agent with no data gets
+    when: str | None = None  # the item applies only to agents matching this condition
+    rulebook: str | None = None
+    note: str | None = None
+
+
+class ManualItem(ItemBase):
+    """A supervisor's score from manual_scores (主管评分), clamped to the item's range."""
+
+    kind: Literal["manual"]
+    item: Ident  # manual_scores.item
+
+
+class BandsItem(ItemBase):
+    """A value looked up in a band table (first matching band wins)."""
+
+    kind: Literal["bands"]
+    metric: str | None = None
+    value: str | None = None  # an expression instead of a metric
+    bands: list[Band] = Field(min_length=1)
+    closed: Literal["left", "right"] = "left"
+    otherwise: Decimal = Decimal(0)
+
+
+class StepsItem(ItemBase):
+    """Whole steps relative to a target or benchmark, in the direction that is better."""
+
+    kind: Literal["steps"]
+    metric: str | None = None
+    value: str | None = None
+    target: NumOrExpr
+    step: NumOrExpr  # a positive number or a parameter (param.dispute_step)
+    base: Decimal | None = None  # default: the weight (or 0 without one)
+    better: NumOrExpr = Decimal(0)  # points per whole step better than target
+    worse: NumOrExpr = Decimal(0)  # points deducted per whole step worse than target
+    rounding: Literal["floor", "ceil"] = "floor"  # ceil: a started step counts whole
+    direction: Literal["higher", "lower"] | None = None  # default: the metric's better direction
+
+
+class LinearItem(ItemBase):
+    kind: Literal["linear"]
+    metric: str | None = None
+    value: str | None = None
+    origin: NumOrExpr = Decimal(0)
+    slope: Decimal
+    base: Decimal = Decimal(0)
+
+
+class Tier(Strict):
+    upto: int | None = Field(None, ge=1)  # up to this many counted events (cumulative), None = the rest
+    per: Decimal
+
+
+class CountRule(Strict):
+    metric: str
+    free: int = Field(0, ge=0)  # the first N are warnings only
+    per: Decimal = Decimal(0)  # points per counted event (negative = deduction)
+    tiers: list[Tier] | None = None
+    pivot: int | None = Field(
+        None, ge=0
+    )  # with pivot: below * (pivot - n) under it, per * (n - pivot) over it
+    below: Decimal = Decimal(0)
+
+
+class EventsItem(ItemBase):
+    """Counts of events with a free first offence, tiers or a pivot (e.g. S5 work discipline)."""
+
+    kind: Literal["events"]
+    base: Decimal | None = None
+    counts: list[CountRule] = Field(min_length=1)
+
+
+class FormulaItem(ItemBase):
+    kind: Literal["formula"]
+    expr: str
+
+
+class RankSpec(Strict):
+    """A ranking: by one metric, or by the sum of several metrics' ranks (composite)."""
+
+    by: list[RankKey] = Field(min_length=1)
+    scope: Literal["all", "team"] = "all"
+    tie_break: list[RankKey] = []
+
+
+class RankKey(Strict):
+    metric: str
+    order: Literal["desc", "asc"] = "desc"
+
+
+class RankItem(ItemBase):
+    """Points for the first and last places of a ranking (e.g. S7 order amount: first +5, last −5)."""
+
+    kind: Literal["rank"]
+    rank: RankSpec
+    top: list[Decimal] = []  # points for places 1, 2, …
+    bottom: list[Decimal] = []  # points for the last, second last, …
+
+
+Item = Annotated[
+    ManualItem | BandsItem | StepsItem | LinearItem | EventsItem | FormulaItem | RankItem,
+    Field(discriminator="kind"),
+]
+
+
+class Scorecard(Strict):
+    total: Literal["sum", "weighted"] = "sum"  # weighted: Σ w·s / Σ w over the items present
+    floor: Decimal | None = None
+    cap: Decimal | None = None
+    items: list[Item] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids(self):
+        seen = set()
+        for it in self.items:
+            if it.id in seen:
+                raise ValueError(f"item id {it.id!r} used twice")
+            seen.add(it.id)
+            if self.total == "weighted" and not it.addon and it.weight is None:
+                raise ValueError(f"item {it.id!r}: a weighted scorecard needs a weight on every item")
+        return self
+
+
+# ---- points budget ----------------------------------------------------------------------------------
+
+
+class EventSel(Strict):
+    table: str = "incidents"
+    where: str
+
+
+class PointsBy(Strict):
+    """Points looked up from a column of the event (e.g. severity → points)."""
+
+    column: str
+    map: dict[str, Decimal]
+    default: Decimal | None = None
+
+
+class PointsBands(Strict):
+    column: str
+    bands: list[Band] = Field(min_length=1)
+
+
+class PointsRule(Strict):
+    """Each matching event in the period gives points (after the first ``free`` ones)."""
+
+    id: Ident
+    label: Text
+    events: EventSel
+    free: int = Field(0, ge=0)
+    points: Decimal | None = None
+    points_by: PointsBy | None = None
+    points_bands: PointsBands | None = None
+    free_flag: FlagKind | None = "warning"  # what a free occurrence issues
+    flags: list[FlagKind] = []  # flags raised by every counted occurrence
+    rulebook: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if sum(x is not None for x in (self.points, self.points_by, self.points_bands)) != 1:
+            raise ValueError("a points rule has exactly one of points, points_by, points_bands")
+        return self
+
+
+class Award(Strict):
+    """Points when a condition over the agent's month holds (e.g. at most 2 deductions → +3)."""
+
+    id: Ident
+    label: Text
+    when: str
+    points: NumOrExpr
+    rulebook: str | None = None
+
+
+class RankAward(Strict):
+    id: Ident
+    label: Text
+    rank: RankSpec
+    points: list[Decimal] = Field(min_length=1)  # for places 1, 2, 3, …
+    titles: dict[int, Ident] = {}  # place → title (e.g. 1: gold_medal)
+    when: str | None = None  # who may be ranked
+    rulebook: str | None = None
+
+
+class Points(Strict):
+    opening: Decimal
+    reset: Literal["month"] = "month"
+    rules: list[PointsRule] = []
+    awards: list[Award] = []
+    ranks: list[RankAward] = []
+
+
+# ---- grades and bonus -------------------------------------------------------------------------------
+
+
+class GradeBand(Strict):
+    grade: str
+    min: Decimal | None = None  # score ≥ min
+    percent: Decimal | None = None  # percent of performance pay
+    coefficient: Decimal | None = None
+    label: Text | None = None
+
+
+class AbsoluteGrading(Strict):
+    mode: Literal["absolute"]
+    on: str = "score"
+    bands: list[GradeBand] = Field(min_length=1)
+    otherwise: GradeBand
+
+    @field_validator("bands")
+    @classmethod
+    def _descending(cls, v):
+        mins = [b.min for b in v]
+        if any(m is None for m in mins) or mins != sorted(mins, reverse=True):
+            raise ValueError("grade bands need a min each, from the highest to the lowest")
+        return v
+
+
+class Quota(Strict):
+    grade: str
+    share: Decimal = Field(ge=0, le=1)
+    coefficient: Decimal | None = None
+    percent: Decimal | None = None
+    label: Text | None = None
+
+
+class ForcedGrading(Strict):
+    """Forced distribution: shares of each team by rank (largest-remainder rounding)."""
+
+    mode: Literal["forced"]
+    scope: Literal["team", "all"] = "team"
+    quotas: list[Quota] = Field(min_length=1)
+    tie_break: list[RankKey] = []
+
+    @field_validator("quotas")
+    @classmethod
+    def _sum_one(cls, v):
+        if sum(q.share for q in v) != 1:
+            raise ValueError("the quota shares must add up to exactly 1")
+        return v
+
+
+Grading = Annotated[AbsoluteGrading | ForcedGrading, Field(discriminator="mode")]
+
+
+class CutBand(Strict):
+    min: Decimal | None = None
+    max: Decimal | None = None  # [min, max)
+    percent: Decimal  # change of the base in percent (−10 = cut by 10 %)
+
+
+class Cuts(Strict):
+    on: str = "points.closing"
+    bands: list[CutBand] = Field(min_length=1)
+
+
+class PerPoint(Strict):
+    on: str = "points.closing"
+    above: Decimal
+    percent: Decimal  # percent of the base per whole point above
+
+
+class Bonus(Strict):
+    base: str = "agent.base_bonus"
+    factor: str | None = None  # e.g. "grade.percent / 100", "grade.coefficient", "score / 100"
+    cuts: Cuts | None = None
+    per_point: PerPoint | None = None
+    floor_zero: bool = True
+    round_to: Decimal = Decimal("0.01")
+
+
+class FlagRule(Strict):
+    id: Ident
+    flag: FlagKind
+    when: str
+    label: Text
+    rulebook: str | None = None
+
+
+# ---- the policy ---------------------------------------------------------------------------------------
+
+
+class Policy(Strict):
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")  # rulebook id, e.g. S5
+    name: Ident  # descriptive name, e.g. after_sales_kpi
+    version: int = Field(1, ge=1)
+    title: Text
+    description: Text
+    rulebook: str | None = None
+    period: Literal["month"] = "month"
+    population: str | None = None  # which agents are assessed, e.g. "agent.role == 'after_sales'"
+    parameters: dict[str, Param] = {}
+    metrics: dict[str, MetricDef] = {}
+    scorecard: Scorecard | None = None
+    points: Points | None = None
+    grading: Grading | None = None
+    bonus: Bonus | None = None
+    flags: list[FlagRule] = []
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _bare_params(cls, v):
+        if isinstance(v, dict):
+            return {k: (p if isinstance(p, dict) else {"value": p}) for k, p in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not (self.scorecard or self.points):
+            raise ValueError("a policy has a scorecard, a points budget, or both")
+        return self
+
+
+RankSpec.model_rebuild()
