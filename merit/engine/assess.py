@@ -473,10 +473,11 @@ class Assessment:
                         break
             if b.per_point:
                 v = D(I.ev(b.per_point.on, env))
-                if v is not None and v > b.per_point.above:
-                    whole = int((v - b.per_point.above).to_integral_value(rounding="ROUND_FLOOR"))
-                    adj += whole * b.per_point.percent
-                    parts.append(f"{whole} point(s) above {b.per_point.above} × {b.per_point.percent}%")
+                above, rate = D(I.ev(b.per_point.above, env)), D(I.ev(b.per_point.percent, env))
+                if v is not None and v > above:
+                    whole = int((v - above).to_integral_value(rounding="ROUND_FLOOR"))
+                    adj += whole * rate
+                    parts.append(f"{whole} point(s) above {val(above)} × {val(rate)}%")
             amount = base * factor * (1 + adj / 100)
             if b.floor_zero and amount < 0:
                 amount = ZERO

@@ -300,7 +300,8 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
         if b.cuts:
             check_expr(b.cuts.on, ("bonus", "cuts", "on"))
         if b.per_point:
-            check_expr(b.per_point.on, ("bonus", "per_point", "on"))
+            for attr in ("on", "above", "percent"):
+                check_expr(getattr(b.per_point, attr), ("bonus", "per_point", attr))
     for i, f in enumerate(policy.flags):
         check_expr(f.when, ("flags", i, "when"))
     return _dedupe(problems)

@@ -338,8 +338,8 @@ class Cuts(Strict):
 
 class PerPoint(Strict):
     on: str = "points.closing"
-    above: Decimal
-    percent: Decimal  # percent of the base per whole point above
+    above: NumOrExpr
+    percent: NumOrExpr  # percent of the base per whole point above
 
 
 class Bonus(Strict):
