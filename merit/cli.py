@@ -162,13 +162,10 @@ def cmd_policy(args) -> int:
     from merit.engine.policy.yamlio import load_yaml_text
 
     if args.action == "list":
-        table = Table(title="预设考核方案 / preset policies", title_justify="left")
-        for c in ("id", "name", "说明", "description"):
-            table.add_column(c)
+        console.print("预设考核方案 / preset policies")
         for fname, text in preset_files().items():
             d = load_yaml_text(text, fname)
-            table.add_row(d["id"], d["name"], d["title"]["zh"], d["title"]["en"])
-        console.print(table)
+            console.print(f"  {d['id']:<6} {d['name']:<30} {d['title']['zh']} / {d['title']['en']}", soft_wrap=True)
         return 0
     if args.action == "schema":
         from merit.engine.policy.schema import Policy
@@ -218,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--start", default="2026-01", help="first month (YYYY-MM)")
     s.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    s.add_argument("--scale", type=float, default=1.0, help="multiply event volumes (0.1 = a tenth)")
     s.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("policy", help="list, show or validate policies")

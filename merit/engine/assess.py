@@ -79,8 +79,7 @@ class Assessment:
     def _agents(self) -> list[dict]:
         rows = fetch_rows(self.backend, "agents", None, AGENT_COLUMNS, order=["agent_id"])
         if self.policy.population:
-            node = expr.parse(self.policy.population)
-            rows = [r for r in rows if expr._truthy(expr.evaluate(node, self._agent_env(r)))]
+            rows = [r for r in rows if expr.truthy(expr.run(self.policy.population, self._agent_env(r)))]
         return rows
 
     def _agent_env(self, a: dict) -> dict:
@@ -230,14 +229,14 @@ class Assessment:
             env["points.deductions"] = Decimal(ded)
             env["points.warnings"] = Decimal(sum(1 for e in entries[a] if "note" in e))
         for award in pts.awards:
-            node = expr.parse(award.when)
+            fn = expr.compiled(award.when)
             for a in ctx.ids:
                 env = ctx.envs[a]
-                if expr._truthy(expr.evaluate(node, env)):
+                if expr.truthy(fn(env)):
                     value = D(I.ev(award.points, env))
                     if value is None or value == 0:
                         continue
-                    inputs = {n: val(env.get(n)) for n in sorted(expr.names(node))}
+                    inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(award.when))}
                     entries[a].append(
                         {
                             "rule": award.id,
@@ -245,15 +244,15 @@ class Assessment:
                             "points": s(value),
                             "_v": value,
                             "explain": {"when": award.when, "inputs": inputs},
-                            "source": ctx.sources(expr.names(node), a),
+                            "source": ctx.sources(expr.names_of(award.when), a),
                         }
                     )
         for ra in pts.ranks:
             for group in ctx.groups(ra.rank.scope):
                 members = group
                 if ra.when:
-                    node = expr.parse(ra.when)
-                    members = [a for a in group if expr._truthy(expr.evaluate(node, ctx.envs[a]))]
+                    fn = expr.compiled(ra.when)
+                    members = [a for a in group if expr.truthy(fn(ctx.envs[a]))]
                 places, detail = rank(members, ctx.metric_values, ra.rank.by, ra.rank.tie_break)
                 for a, place in places.items():
                     if place <= len(ra.points):
@@ -316,7 +315,7 @@ class Assessment:
             env = ctx.envs[a]
             lines, total_w, acc, addons = [], ZERO, ZERO, ZERO
             for it in sc.items:
-                if it.when and not expr._truthy(expr.evaluate(expr.parse(it.when), env)):
+                if it.when and not expr.truthy(expr.run(it.when, env)):
                     continue
                 line = self._line(it, env, ctx, a, rank_places)
                 lines.append(line)
@@ -413,9 +412,9 @@ class Assessment:
         if g is None:
             return
         if g.mode == "absolute":
-            node = expr.parse(g.on)
+            fn = expr.compiled(g.on)
             for a in ctx.ids:
-                v = expr.evaluate(node, ctx.envs[a])
+                v = fn(ctx.envs[a])
                 band = next((b for b in g.bands if v is not None and v >= b.min), g.otherwise)
                 why = (
                     f"{g.on} = {val(v)} ≥ {band.min}"
@@ -494,15 +493,15 @@ class Assessment:
     # ---- flags ---------------------------------------------------------------------------------------------
     def _flags(self, ctx: _PeriodCtx, results: dict) -> None:
         for f in self.policy.flags:
-            node = expr.parse(f.when)
+            fn = expr.compiled(f.when)
             for a in ctx.ids:
                 env = ctx.envs[a]
-                if expr._truthy(expr.evaluate(node, env)):
-                    inputs = {n: val(env.get(n)) for n in sorted(expr.names(node))}
+                if expr.truthy(fn(env)):
+                    inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(f.when))}
                     results[a]["flags"].append(
                         {
                             **_flag(
-                                f.flag, f.id, f"{f.label.zh} ({f.label.en})", ctx.sources(expr.names(node), a)
+                                f.flag, f.id, f"{f.label.zh} ({f.label.en})", ctx.sources(expr.names_of(f.when), a)
                             ),
                             "explain": {"when": f.when, "inputs": inputs},
                         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -60,13 +61,15 @@ def _preset_index() -> dict[str, str]:
     """Every name a preset answers to (rulebook id, descriptive name, file stem), case-insensitive."""
     index = {}
     for fname, text in preset_files().items():
-        from merit.engine.policy.yamlio import load_yaml_text
-
-        data = load_yaml_text(text, fname) or {}
-        for key in (data.get("id"), data.get("name"), fname.removesuffix(".yaml")):
+        # Presets keep `id:` and `name:` as plain top-level lines; reading them needs no YAML parse.
+        top = dict(m.groups() for m in _TOP_LINE.finditer(text))
+        for key in (top.get("id"), top.get("name"), fname.removesuffix(".yaml")):
             if key:
-                index[str(key).lower()] = fname
+                index[key.strip().lower()] = fname
     return index
+
+
+_TOP_LINE = re.compile(r"^(id|name):\s*([^#\n]+?)\s*$", re.M)
 
 
 def load_policy(ref: str, overrides: dict[str, str] | None = None) -> LoadedPolicy:
@@ -106,7 +109,9 @@ def parse_policy(text: str, source: str, overrides: dict[str, str] | None = None
             if err["type"] == "extra_forbidden":
                 msg = f"unknown field {loc[-1]!r}"
             elif err["type"] == "union_tag_invalid":
-                msg = f"unknown kind {err['input'].get('kind', err['input'].get('mode'))!r}: " + msg
+                tag = err["ctx"]["discriminator"].strip("'")
+                msg = f"unknown {tag} {err['ctx']['tag']!r} (one of: {err['ctx']['expected_tags']})"
+                loc = (*loc, tag)
             problems.append(PolicyProblem(line_of(lines, loc), _loc_str(loc), msg))
         raise PolicyError(source, _dedupe(problems)) from None
     if overrides:

@@ -31,7 +31,7 @@ def ev(text_or_num, env: dict) -> Any:
         return None
     if isinstance(text_or_num, Decimal):
         return text_or_num
-    return expr.evaluate(expr.parse(text_or_num), env)
+    return expr.run(text_or_num, env)
 
 
 def _input(item, env) -> tuple[Decimal, dict, list[str]]:
@@ -39,10 +39,9 @@ def _input(item, env) -> tuple[Decimal, dict, list[str]]:
         v = env.get(item.metric)
         inputs, metrics = {item.metric: val(v)}, [item.metric]
     else:
-        node = expr.parse(item.value)
-        v = expr.evaluate(node, env)
-        inputs = {n: val(env.get(n)) for n in sorted(expr.names(node))}
-        metrics = sorted(n for n in expr.names(node) if "." not in n)
+        v = expr.run(item.value, env)
+        inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(item.value))}
+        metrics = sorted(n for n in expr.names_of(item.value) if "." not in n)
     if v is None:
         raise NoData()
     return D(v), inputs, metrics
@@ -154,12 +153,11 @@ def score_events(item: S.EventsItem, env: dict, weight) -> Scored:
 
 
 def score_formula(item: S.FormulaItem, env: dict, weight) -> Scored:
-    node = expr.parse(item.expr)
-    v = expr.evaluate(node, env)
-    inputs = {n: val(env.get(n)) for n in sorted(expr.names(node))}
+    v = expr.run(item.expr, env)
+    inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(item.expr))}
     if v is None:
         raise NoData()
-    metrics = sorted(n for n in expr.names(node) if "." not in n)
+    metrics = sorted(n for n in expr.names_of(item.expr) if "." not in n)
     return Scored(D(v), None, " ".join(item.expr.split()), inputs, metrics)
 
 
