@@ -50,8 +50,9 @@ print(json.dumps({{"seconds": seconds, "peak_bytes": peak}}))
 
 def measure(kind: str, data: Path, *args: str) -> dict:
     code = CHILD.format(root=str(ROOT), bench=str(ROOT / "benchmarks"))
-    out = subprocess.run([sys.executable, "-c", code, kind, str(data), *args], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, kind, str(data), *args], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -89,8 +90,10 @@ def main(argv=None) -> int:
         runs = [measure("assess", data, pid, "2026-01", str(base / f"out-{pid}")) for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["seconds"])
         ratio = best["seconds"] / floor["seconds"]
-        print(f"{pid:<7} full assessment: {best['seconds']:.2f} s = {ratio:.2f}× floor "
-              f"(target ≤ 1.5×), peak {_gib(best)} (target < 4 GiB)")
+        print(
+            f"{pid:<7} full assessment: {best['seconds']:.2f} s = {ratio:.2f}× floor "
+            f"(target ≤ 1.5×), peak {_gib(best)} (target < 4 GiB)"
+        )
     return 0
 
 

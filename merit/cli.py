@@ -165,7 +165,9 @@ def cmd_policy(args) -> int:
         console.print("预设考核方案 / preset policies")
         for fname, text in preset_files().items():
             d = load_yaml_text(text, fname)
-            console.print(f"  {d['id']:<6} {d['name']:<30} {d['title']['zh']} / {d['title']['en']}", soft_wrap=True)
+            console.print(
+                f"  {d['id']:<6} {d['name']:<30} {d['title']['zh']} / {d['title']['en']}", soft_wrap=True
+            )
         return 0
     if args.action == "schema":
         from merit.engine.policy.schema import Policy

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from merit.engine import expr
-from merit.engine.metrics.compute import Period, compute_metrics, fetch_rows
+from merit.engine.metrics.compute import Period, compute_metrics, fetch_rows, period_filter
 from merit.engine.policy import schema as S
 from merit.engine.policy.load import LoadedPolicy
 from merit.engine.scoring import items as I
@@ -82,6 +82,13 @@ class Assessment:
             rows = [r for r in rows if expr.truthy(expr.run(self.policy.population, self._agent_env(r)))]
         return rows
 
+    def _reads_manual(self) -> bool:
+        """Whether the policy uses supervisors' scores (manual items or manual.* names)."""
+        sc = self.policy.scorecard
+        if sc and any(it.kind == "manual" for it in sc.items):
+            return True
+        return "manual." in self.lp.text
+
     def _agent_env(self, a: dict) -> dict:
         env = {f"agent.{k}": v for k, v in a.items()}
         env.update({f"param.{k}": v for k, v in self.params.items()})
@@ -122,13 +129,16 @@ class Assessment:
         }
         manual: dict[str, dict[str, Any]] = defaultdict(dict)
         manual_src: dict[tuple[str, str], dict] = {}
-        for r in fetch_rows(
-            self.backend,
-            "manual_scores",
-            period,
-            ["agent_id", "item", "score", "by"],
-            order=["agent_id", "item"],
-        ):
+        manual_rows = []
+        if self._reads_manual():
+            manual_rows = fetch_rows(
+                self.backend,
+                "manual_scores",
+                period,
+                ["agent_id", "item", "score", "by"],
+                order=["agent_id", "item"],
+            )
+        for r in manual_rows:
             manual[r["agent_id"]][f"manual.{r['item']}"] = r["score"]
             manual_src[(r["agent_id"], r["item"])] = r
 
@@ -166,30 +176,10 @@ class Assessment:
     def _points(self, ctx: _PeriodCtx, results: dict) -> None:
         pts = self.policy.points
         entries: dict[str, list] = {a: [] for a in ctx.ids}
+        events = self._rule_events(ctx)
         for rule in pts.rules:
             table = TABLES[rule.events.table]
-            cols = list(
-                dict.fromkeys(
-                    [*table.key, "agent_id", table.time]
-                    + [
-                        c
-                        for c in (
-                            rule.points_by.column if rule.points_by else None,
-                            rule.points_bands.column if rule.points_bands else None,
-                        )
-                        if c
-                    ]
-                )
-            )
-            rows = fetch_rows(
-                self.backend,
-                table.name,
-                ctx.period,
-                cols,
-                rule.events.where,
-                self.params,
-                order=["agent_id", table.time, *table.key],
-            )
+            rows = events[rule.id]
             seen: dict[str, int] = defaultdict(int)
             for r in rows:
                 a = r["agent_id"]
@@ -286,6 +276,37 @@ class Assessment:
             env["points.closing"] = total
             env["points.awards"] = Decimal(sum(1 for e in entries[a] if D(e["points"]) > 0))
 
+    def _rule_events(self, ctx: _PeriodCtx) -> dict[str, list[dict]]:
+        """The month's matching events of every points rule: one query per event table, each rule's
+        condition computed by the database as a boolean column."""
+        by_table: dict[str, list[S.PointsRule]] = defaultdict(list)
+        for rule in self.policy.points.rules:
+            by_table[rule.events.table].append(rule)
+        out: dict[str, list[dict]] = {}
+        for name, rules in sorted(by_table.items()):
+            table = TABLES[name]
+            t = self.backend.table(name)
+            t = t.filter(period_filter(t, name, ctx.period))
+            conds = {
+                f"__r{i}": expr.to_ibis(expr.parse(r.events.where), t, self.params).fill_null(False)
+                for i, r in enumerate(rules)
+            }
+            extra = {
+                c
+                for r in rules
+                for c in (r.points_by and r.points_by.column, r.points_bands and r.points_bands.column)
+                if c
+            }
+            cols = list(dict.fromkeys([*table.key, "agent_id", table.time, *sorted(extra)]))
+            any_cond = None
+            for c in conds.values():
+                any_cond = c if any_cond is None else (any_cond | c)
+            q = t.filter(any_cond).select(*cols, **conds).order_by(["agent_id", table.time, *table.key])
+            rows = self.backend.to_pyarrow(q).to_pylist()
+            for i, r in enumerate(rules):
+                out[r.id] = [row for row in rows if row[f"__r{i}"]]
+        return out
+
     def _rule_points(self, rule: S.PointsRule, row: dict, env: dict) -> Decimal:
         if rule.points is not None:
             return rule.points
@@ -347,14 +368,6 @@ class Assessment:
             match it.kind:
                 case "manual":
                     sc = I.score_manual(it, env, weight)
-                    src = ctx.manual_src.get((agent, it.item))
-                    sources = [
-                        {
-                            "table": "manual_scores",
-                            "id": f"{agent}/{ctx.period}/{it.item}",
-                            "by": src.get("by") if src else None,
-                        }
-                    ]
                 case "bands":
                     sc = I.score_bands(it, env, weight)
                 case "steps":
@@ -369,15 +382,16 @@ class Assessment:
                 case "formula":
                     sc = I.score_formula(it, env, weight)
                 case "rank":
+                    if agent not in rank_places[it.id]:
+                        raise I.NoData()  # no value for any ranking key: not ranked
                     pl, n, detail = rank_places[it.id][agent]
                     sc = I.score_rank(it, env, weight, pl, n, detail)
-            if it.kind != "manual":
-                sources = ctx.sources(sc.metrics, agent)
+            sources = ctx.sources(item_names(it), agent)
             points = I.clamp(sc.points, it)
             note = None
         except I.NoData:
             sc = I.Scored(None)
-            sources = []
+            sources = ctx.sources(item_names(it), agent)
             base = getattr(it, "base", None)
             base = base if base is not None else (weight or ZERO)
             points = {"exclude": None, "zero": ZERO, "base": base}[it.missing]
@@ -501,7 +515,10 @@ class Assessment:
                     results[a]["flags"].append(
                         {
                             **_flag(
-                                f.flag, f.id, f"{f.label.zh} ({f.label.en})", ctx.sources(expr.names_of(f.when), a)
+                                f.flag,
+                                f.id,
+                                f"{f.label.zh} ({f.label.en})",
+                                ctx.sources(expr.names_of(f.when), a),
                             ),
                             "explain": {"when": f.when, "inputs": inputs},
                         }
@@ -563,6 +580,17 @@ class _PeriodCtx:
         (rows counted, numerator and denominator)."""
         out = []
         for m in sorted(set(names)):
+            if m.startswith("manual.") and agent is not None:
+                item = m.removeprefix("manual.")
+                row = self.manual_src.get((agent, item))
+                out.append(
+                    {
+                        "table": "manual_scores",
+                        "id": f"{agent}/{self.period}/{item}",
+                        "by": row.get("by") if row else None,
+                    }
+                )
+                continue
             if m not in self.how:
                 continue
             entry = {"metric": m, **self.how[m]}
@@ -571,6 +599,24 @@ class _PeriodCtx:
                 entry["num"], entry["den"] = val(mv.num), val(mv.den)
             out.append(entry)
         return out
+
+
+def item_names(it) -> set[str]:
+    """The metrics and manual scores a scorecard item reads (for its sources)."""
+    found: set[str] = set()
+    if it.kind == "manual":
+        found.add(f"manual.{it.item}")
+    if getattr(it, "metric", None):
+        found.add(it.metric)
+    for attr in ("value", "expr", "target"):
+        text = getattr(it, attr, None)
+        if isinstance(text, str):
+            found |= expr.names_of(text)
+    for c in getattr(it, "counts", None) or []:
+        found.add(c.metric)
+    if it.kind == "rank":
+        found |= {k.metric for k in it.rank.by}
+    return {n for n in found if "." not in n or n.startswith("manual.")}
 
 
 def _rank_explain(detail: dict) -> dict:

@@ -222,10 +222,6 @@ def names(node: Node) -> set[str]:
 # ---- evaluation over Python values ------------------------------------------------------------
 
 
-class UnknownName(KeyError):
-    pass
-
-
 def _num(v):
     if isinstance(v, bool):
         return Decimal(int(v))
@@ -241,10 +237,7 @@ def evaluate(node: Node, env: dict[str, Any]) -> Any:
         case Lit(value=v):
             return v
         case Name(name=n):
-            try:
-                return env[n]
-            except KeyError:
-                raise UnknownName(n) from None
+            return env.get(n)
         case Seq(items=items):
             return [i.value for i in items]
         case Unary(op="-", arg=a):
@@ -345,14 +338,9 @@ def _compile(node: Node):
         case Lit(value=v):
             return lambda env: v
         case Name(name=n):
-
-            def get(env, n=n):
-                try:
-                    return env[n]
-                except KeyError:
-                    raise UnknownName(n) from None
-
-            return get
+            # Names were checked when the policy was loaded; one still missing here is a value the
+            # period does not have (no supervisor score, no benchmark row): NULL, not an error.
+            return lambda env, n=n: env.get(n)
         case Seq(items=items):
             values = [i.value for i in items]
             return lambda env: values

@@ -11,7 +11,14 @@ import pytest
 from merit.cli import main
 from merit.engine.synth import synth
 
-PRESETS = {"S1": None, "S5": "after_sales", "S6": "pre_sales", "S6-FD": "pre_sales", "S7": None, "S10": "!pre_sales"}
+PRESETS = {
+    "S1": None,
+    "S5": "after_sales",
+    "S6": "pre_sales",
+    "S6-FD": "pre_sales",
+    "S7": None,
+    "S10": "!pre_sales",
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +38,23 @@ def _agents(package: Path) -> dict[str, str]:
 @pytest.mark.parametrize("pid", list(PRESETS))
 def test_assess_every_preset_gives_a_result_for_every_agent(package, tmp_path, pid):
     out = tmp_path / "out"
-    assert main(["assess", "--data", str(package), "--policy", pid, "--period", "2026-03", "--out", str(out),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "assess",
+                "--data",
+                str(package),
+                "--policy",
+                pid,
+                "--period",
+                "2026-03",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     doc = json.loads((out / "results.json").read_text("utf-8"))
     role = PRESETS[pid]
     roles = _agents(package)
@@ -59,9 +81,24 @@ def test_same_input_same_bytes_whatever_the_time_zone_and_hash_seed(package, tmp
         out = tmp_path / f"o{i}"
         env = {**os.environ, "TZ": tz, "PYTHONHASHSEED": seed}
         subprocess.run(
-            [sys.executable, "-m", "merit.cli", "assess", "--data", str(package), "--policy", "S1", "--period",
-             "2026-02..2026-03", "--out", str(out), "--quiet"],
-            check=True, env=env, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "merit.cli",
+                "assess",
+                "--data",
+                str(package),
+                "--policy",
+                "S1",
+                "--period",
+                "2026-02..2026-03",
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
         )
         digests.append((out / "results.json").read_bytes())
     assert digests[0] == digests[1]
@@ -73,7 +110,20 @@ def test_output_hash_is_the_hash_of_the_document(package, tmp_path):
     import hashlib
 
     out = tmp_path / "o"
-    main(["assess", "--data", str(package), "--policy", "S5", "--period", "2026-03", "--out", str(out), "--quiet"])
+    main(
+        [
+            "assess",
+            "--data",
+            str(package),
+            "--policy",
+            "S5",
+            "--period",
+            "2026-03",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     doc = json.loads((out / "results.json").read_text("utf-8"))
     claimed = doc.pop("output_sha256")
     body = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -80,7 +80,9 @@ points:
 
 
 def test_unsafe_expression_is_refused():
-    text = (BASE % "inquiry_conversion").replace("{min: 0.5, points: 10}", "{min: \"__import__('os')\", points: 10}")
+    text = (BASE % "inquiry_conversion").replace(
+        "{min: 0.5, points: 10}", "{min: \"__import__('os')\", points: 10}"
+    )
     probs = problems_of(text)
     assert any("not allowed" in p.message or "unknown" in p.message for p in probs)
 
@@ -98,13 +100,16 @@ def test_yaml_syntax_error_has_a_line():
 
 
 def test_forced_shares_must_add_to_one():
-    text = (BASE % "inquiry_conversion") + """\
+    text = (
+        (BASE % "inquiry_conversion")
+        + """\
 grading:
   mode: forced
   quotas:
     - {grade: A, share: 0.5}
     - {grade: B, share: 0.4}
 """
+    )
     (p,) = problems_of(text)
     assert "add up to exactly 1" in p.message and p.line == 14
 

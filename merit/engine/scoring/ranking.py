@@ -1,7 +1,7 @@
 """Rankings over the assessed agents (month-end ranking, first/last place, forced distribution).
 
 Rule (docs/policy-language.md#rankings): each key ranks agents with competition ranking (1, 1, 3);
-agents without a value rank after all others. A composite rank is the sum of the key ranks (lower is
+agents without a value rank after all others, and an agent with no value for any key is not ranked. A composite rank is the sum of the key ranks (lower is
 better). Ties are then broken by the tie-break keys in order, and finally by agent id, so every place
 is unique and the result never depends on input order.
 """
@@ -35,7 +35,10 @@ def rank(
     by: list[RankKey],
     tie_break: list[RankKey],
 ) -> tuple[dict[str, int], dict[str, dict]]:
-    """→ ({agent: place 1..n}, {agent: the ranks and composite behind the place})."""
+    """→ ({agent: place 1..n}, {agent: the ranks and composite behind the place}).
+
+    An agent with no value for any key (no data at all) is not ranked."""
+    agents = [a for a in agents if any(metric_of[a].get(k.metric) is not None for k in by)]
     per_key = {
         k.metric: _key_ranks(agents, {a: metric_of[a].get(k.metric) for a in agents}, k.order) for k in by
     }
