@@ -82,6 +82,12 @@ class Assessment:
             rows = [r for r in rows if expr.truthy(expr.run(self.policy.population, self._agent_env(r)))]
         return rows
 
+    def _names_of_item(self, it) -> frozenset[str]:
+        cache = self.__dict__.setdefault("_item_names", {})
+        if it.id not in cache:
+            cache[it.id] = frozenset(item_names(it))
+        return cache[it.id]
+
     def _reads_manual(self) -> bool:
         """Whether the policy uses supervisors' scores (manual items or manual.* names)."""
         sc = self.policy.scorecard
@@ -386,12 +392,12 @@ class Assessment:
                         raise I.NoData()  # no value for any ranking key: not ranked
                     pl, n, detail = rank_places[it.id][agent]
                     sc = I.score_rank(it, env, weight, pl, n, detail)
-            sources = ctx.sources(item_names(it), agent)
+            sources = ctx.sources(self._names_of_item(it), agent)
             points = I.clamp(sc.points, it)
             note = None
         except I.NoData:
             sc = I.Scored(None)
-            sources = ctx.sources(item_names(it), agent)
+            sources = ctx.sources(self._names_of_item(it), agent)
             base = getattr(it, "base", None)
             base = base if base is not None else (weight or ZERO)
             points = {"exclude": None, "zero": ZERO, "base": base}[it.missing]
