@@ -68,3 +68,14 @@ def at(day: int, hour: int = 10, minute: int = 0, *, month: int = 3, year: int =
 
 def hours_after(t: datetime, hours: int) -> datetime:
     return t + timedelta(hours=hours)
+
+
+def agents_by_id(doc: dict, period: str) -> dict[str, dict]:
+    """The agents of a single-period results document, by id (asserting the period)."""
+    (only,) = doc["periods"]
+    assert only["period"] == period
+    return {a["agent_id"]: a for a in only["agents"]}
+
+
+def lines_by_item(agent: dict) -> dict[str, dict]:
+    return {line["item"]: line for line in agent["lines"]}

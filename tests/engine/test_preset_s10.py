@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from merit.engine.api import assess
-from tests.engine.pkg import write_package
+from tests.engine.pkg import agents_by_id, lines_by_item, write_package
 
 PERIOD = "2026-03"
 AGENTS = ("s1", "s2", "s3", "s4", "s5")
@@ -214,19 +214,13 @@ def s10(package):
 
 
 def _by_id(doc: dict) -> dict[str, dict]:
-    (period,) = doc["periods"]
-    assert period["period"] == PERIOD
-    return {a["agent_id"]: a for a in period["agents"]}
-
-
-def _lines(agent: dict) -> dict[str, dict]:
-    return {line["item"]: line for line in agent["lines"]}
+    return agents_by_id(doc, PERIOD)
 
 
 def _check(doc, item: str, expected: dict[str, tuple[str | None, str]]) -> None:
     agents = _by_id(doc)
     for a, (value, points) in expected.items():
-        line = _lines(agents[a])[item]
+        line = lines_by_item(agents[a])[item]
         assert (a, line["value"], line["points"]) == (a, value, points)
 
 
@@ -410,7 +404,7 @@ SOURCES = {
 def test_s10_lines_name_their_sources(s10):
     doc, _ = s10
     for a, got in _by_id(doc).items():
-        lines = _lines(got)
+        lines = lines_by_item(got)
         assert sorted(lines) == sorted(SOURCES)
         for item, line in lines.items():
             explain = line["explain"]
@@ -422,7 +416,7 @@ def test_s10_lines_name_their_sources(s10):
                     s.get("table") == table and (metric is None or s.get("metric") == metric) for s in sources
                 ), (a, item, sources)
     # the DSR trend reads last month's DSR from February
-    s2 = _lines(_by_id(doc)["s2"])["dsr_trend"]["explain"]["source"]
+    s2 = lines_by_item(_by_id(doc)["s2"])["dsr_trend"]["explain"]["source"]
     assert {s["metric"]: s["period"] for s in s2} == {"dsr": "2026-03", "dsr_prev": "2026-02"}
 
 

@@ -22,7 +22,7 @@ from datetime import datetime
 import pytest
 
 from merit.engine.api import assess
-from tests.engine.pkg import write_package
+from tests.engine.pkg import agents_by_id, lines_by_item, write_package
 
 PERIOD = "2026-03"
 
@@ -67,13 +67,7 @@ def _agent(agent_id: str, team: str, base: str = "1000", role: str = "pre_sales"
 
 
 def _by_id(doc: dict) -> dict[str, dict]:
-    (period,) = doc["periods"]
-    assert period["period"] == PERIOD
-    return {a["agent_id"]: a for a in period["agents"]}
-
-
-def _lines(agent: dict) -> dict[str, dict]:
-    return {line["item"]: line for line in agent["lines"]}
+    return agents_by_id(doc, PERIOD)
 
 
 def _assert_source(line: dict, *, metric: str | None = None, table: str) -> None:
@@ -181,7 +175,7 @@ def test_s6_conversion_bands(s6):
         "p6": ("0.4", "0.00"),  # 8 / 20 = 40 % < 45 % → 0 (interpretation)
     }
     for a, (value, points) in expected.items():
-        line = _lines(agents[a])["conversion"]
+        line = lines_by_item(agents[a])["conversion"]
         assert (a, line["value"], line["points"]) == (a, value, points)
         _assert_source(line, metric="inquiry_conversion", table="chats")
 
@@ -198,7 +192,7 @@ def test_s6_response_bands(s6):
         "p6": ("20", "100.00"),  # 20 s ≤ 25 → 100
     }
     for a, (value, points) in expected.items():
-        line = _lines(agents[a])["response"]
+        line = lines_by_item(agents[a])["response"]
         assert (a, line["value"], line["points"]) == (a, value, points)
         _assert_source(line, metric="avg_response_s", table="chats")
 
@@ -208,11 +202,11 @@ def test_s6_supervisor_rating_is_the_manual_score(s6):
     agents = _by_id(doc)
     expected = {"p1": "76.00", "p2": "75.00", "p3": "80.03", "p4": "90.00", "p6": "50.00"}
     for a, points in expected.items():
-        line = _lines(agents[a])["supervisor"]
+        line = lines_by_item(agents[a])["supervisor"]
         assert (a, line["points"]) == (a, points)
         _assert_source(line, table="manual_scores")
     # p5's only rating is February's: no rating this month, so the item is left out of the total
-    p5 = _lines(agents["p5"])["supervisor"]
+    p5 = lines_by_item(agents["p5"])["supervisor"]
     assert p5["points"] is None
     assert "no data" in p5["explain"]["note"]
 
@@ -407,7 +401,7 @@ def test_s6fd_team_grade_counts(fd):
 def test_s6fd_lines_name_their_sources(fd):
     doc, _ = fd
     for a, got in _by_id(doc).items():
-        lines = _lines(got)
+        lines = lines_by_item(got)
         _assert_source(lines["conversion"], metric="inquiry_conversion", table="chats")
         _assert_source(lines["response"], metric="avg_response_s", table="chats")
         if a != "g7":
