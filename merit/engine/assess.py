@@ -571,6 +571,8 @@ class _PeriodCtx:
         self.period, self.ids, self.team = period, ids, team
         self.values, self.how, self.envs, self.manual_src = values, how, envs, manual_src
         self.metric_values = {a: {m: v.value for m, v in values[a].items()} for a in ids}
+        self.period_str = str(period)
+        self._fmt: dict[tuple[str, str], tuple] = {}
         self._agent = None
 
     def groups(self, scope: str) -> list[list[str]]:
@@ -582,29 +584,40 @@ class _PeriodCtx:
         return [by[t] for t in sorted(by)]
 
     def sources(self, names, agent: str | None = None) -> list[dict]:
-        """Where metric values came from: table, selection, and the agent's parts of the value
-        (rows counted, numerator and denominator)."""
+        """Where values came from: for a metric, its table, period and the agent's parts of the value
+        (numerator and denominator; the selection is in the period's ``metrics``); for a supervisor's
+        score, the manual_scores row."""
         out = []
-        for m in sorted(set(names)):
-            if m.startswith("manual.") and agent is not None:
-                item = m.removeprefix("manual.")
-                row = self.manual_src.get((agent, item))
-                out.append(
-                    {
-                        "table": "manual_scores",
-                        "id": f"{agent}/{self.period}/{item}",
-                        "by": row.get("by") if row else None,
-                    }
-                )
+        for m in sorted(names):
+            if m.startswith("manual."):
+                if agent is not None:
+                    item = m[7:]
+                    row = self.manual_src.get((agent, item))
+                    out.append(
+                        {
+                            "table": "manual_scores",
+                            "id": f"{agent}/{self.period_str}/{item}",
+                            "by": row.get("by") if row else None,
+                        }
+                    )
                 continue
-            if m not in self.how:
+            static = self.how.get(m)
+            if static is None:
                 continue
-            entry = {"metric": m, **self.how[m]}
-            if agent is not None and m in self.values[agent]:
-                mv = self.values[agent][m]
-                entry["num"], entry["den"] = val(mv.num), val(mv.den)
+            entry = {"metric": m, "table": static.get("table"), "period": static.get("period")}
+            if agent is not None:
+                entry["num"], entry["den"] = self._parts(agent, m)
             out.append(entry)
         return out
+
+    def _parts(self, agent: str, m: str) -> tuple:
+        key = (agent, m)
+        got = self._fmt.get(key)
+        if got is None:
+            mv = self.values[agent].get(m)
+            got = (val(mv.num), val(mv.den)) if mv is not None else (None, None)
+            self._fmt[key] = got
+        return got
 
 
 def item_names(it) -> set[str]:

@@ -10,10 +10,21 @@ How the work is split, and why:
 * CSV and XLSX are small: they are read in Python into Arrow tables of strings (plus the row number the
   user sees), then cast and checked in DuckDB, and copied into typed TABLEs.
 * Parquet may hold tens of millions of rows: nothing is materialised. Each table is a VIEW over
-  ``read_parquet`` with casts, and validation costs one aggregate scan per table that counts every kind
-  of violation at once; only a non-zero counter triggers the query that lists the offending rows (using
-  ``file_row_number``). Duplicate keys are counted with ``count(DISTINCT hash(key))``: a hash collision can
-  only raise a false alarm, which the exact follow-up query then clears.
+  ``read_parquet`` with casts (none for native types), and validation scans as little as it can:
+  null, empty and range checks are proven from the footer statistics (per row group null counts and
+  min/max) without reading data; choices and agent references are checked on the distinct values (one
+  ``GROUPING SETS`` scan per table); whatever the statistics cannot prove is counted by one aggregate
+  scan. Only a non-zero count triggers the query that lists the offending rows (``file_row_number``).
+* Natural keys: a key that strictly increases through the file (exported ids usually do) is unique;
+  checking that streams the key column once into Arrow and compares neighbours, beside the other checks.
+  Otherwise ``count(DISTINCT hash(key))`` decides; a hash collision can only raise a false alarm, which
+  the exact follow-up query settles.
+
+Measured on the synthetic 10,000 agents x 1 month package (20.2M rows, 177 MB of Parquet, 2 cores,
+a shared and noisy machine): a bare ``SELECT agent_id, count(*) ... GROUP BY agent_id`` over every table
+takes 0.24-0.30 s; ``load_package`` 1.2-1.5 s, of which the duplicate-key check is about 0.6 s (chats:
+15M string ids). Without the sorted-key path the key check alone takes 2-2.5 s (count distinct hashes);
+without any key check loading takes 0.6-0.7 s (the reference checks cost about one GROUP BY scan).
 
 Times: text without a zone is Asia/Shanghai wall time and becomes UTC by subtracting 8 hours (China has
 had no daylight-saving time since 1991, so the offset is fixed for every date this system handles); text
@@ -771,12 +782,20 @@ def _validate(con, src: _Source, present: set[str], problems: _Problems) -> None
     if src.materialize:  # small data in memory: one aggregate query counts everything
         counters = [f"count(*) FILTER (WHERE {c.cond})" for c in tab.checks]
         counters += [tab.dup_counter()] if tab.has_key else []
+        if not counters:
+            return
         counts = con.execute(f"SELECT {', '.join(counters)} FROM {tab.v(checks=tab.checks)}").fetchall()[0]
         found = dict(zip(range(len(tab.checks)), counts, strict=False))
         has_duplicates = tab.has_key and counts[-1] > 0
     else:
-        found = _count_parquet(con, tab)
-        has_duplicates = tab.has_key and not _unique_parquet(con, tab)
+        # The key check streams the key column into Arrow and compares it in one Python thread:
+        # run it beside the other checks, which keep DuckDB's threads busy meanwhile.
+        cursor = con.cursor()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            unique = pool.submit(_unique_parquet, cursor, tab) if tab.has_key else None
+            found = _count_parquet(con, tab)
+            has_duplicates = unique is not None and not unique.result()
+        cursor.close()
     for i, n in found.items():
         if n:
             _list_rows(con, tab, tab.checks[i], n, problems)

@@ -29,7 +29,10 @@ def q(v: Decimal | None, quantum: Decimal = POINTS_Q) -> Decimal | None:
 
 
 def s(v, quantum: Decimal = POINTS_Q) -> str | None:
-    """Canonical text of a number in results.json."""
+    """Canonical text of a number in results.json (rounded half up to the quantum, never "-0.00")."""
+    if type(v) is Decimal:
+        out = v.quantize(quantum, rounding=ROUND_HALF_UP)
+        return str(out.copy_abs() if not out else out)
     if v is None:
         return None
     if isinstance(v, bool):
@@ -37,13 +40,16 @@ def s(v, quantum: Decimal = POINTS_Q) -> str | None:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, Decimal):
-        out = q(v, quantum)
-        return "0.00" if out == 0 and quantum == POINTS_Q else str(out if out != 0 else abs(out))
+        return s(Decimal(v), quantum)
     return str(v)
 
 
 def val(v) -> str | None:
-    """A metric or input value: integers as they are, other decimals to 6 places."""
+    """A metric or input value: integers as they are, other decimals to at most 6 places."""
+    if type(v) is Decimal:
+        text = format(v.quantize(VALUE_Q, rounding=ROUND_HALF_UP), "f")
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        return "0" if text in ("-0", "") else text
     if v is None:
         return None
     if isinstance(v, bool):
@@ -51,7 +57,5 @@ def val(v) -> str | None:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, Decimal):
-        if v == v.to_integral_value():
-            return str(v.quantize(Decimal(1)))
-        return str(q(v, VALUE_Q).normalize())
+        return val(Decimal(v))
     return str(v)
