@@ -220,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--scale", type=float, default=1.0, help="multiply event volumes (0.1 = a tenth)")
     s.set_defaults(func=cmd_synth)
 
+    m = sub.add_parser("metrics", help="the metric catalogue (Markdown)")
+    m.set_defaults(
+        func=lambda args: (
+            print(__import__("merit.engine.metrics.docs", fromlist=["x"]).render_markdown(), end="") or 0
+        )
+    )
+
     p = sub.add_parser("policy", help="list, show or validate policies")
     p.add_argument("action", choices=("list", "show", "validate", "schema"))
     p.add_argument("name", nargs="?")

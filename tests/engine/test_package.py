@@ -455,3 +455,13 @@ def test_timestamp_forms(tmp_path, text, utc):
         assert problems_of(folder) == [Problem("exams", 2, "at", text, pkg.R_NOT_TIMESTAMP)]
     else:
         assert rows(load_package(folder), 'SELECT "at" FROM exams') == [(utc,)]
+
+
+def test_file_without_required_columns(tmp_path):
+    folder = make_package(tmp_path / "p")
+    (folder / "incidents.csv").write_text("note\nhello\n")
+    (folder / "exams.csv").write_bytes(b"")
+    missing = "required column missing"
+    assert problems_of(folder) == [
+        Problem("exams", None, c, None, missing) for c in ("agent_id", "at", "exam", "score")
+    ] + [Problem("incidents", None, c, None, missing) for c in ("agent_id", "at", "incident_id", "kind")]

@@ -129,3 +129,14 @@ def test_json_schema_is_published(tmp_path):
     assert json.loads(published.read_text("utf-8")) == json.loads(
         json.dumps(Policy.model_json_schema(), ensure_ascii=False, sort_keys=True)
     ), "docs/policy.schema.json is stale: run `merit policy schema > docs/policy.schema.json`"
+
+
+def test_metric_catalogue_doc_is_current():
+    from pathlib import Path
+
+    from merit.engine.metrics.docs import render_markdown
+
+    doc = Path(__file__).parents[2] / "docs" / "metrics.md"
+    assert doc.read_text("utf-8") == render_markdown(), (
+        "docs/metrics.md is stale: run `merit metrics > docs/metrics.md`"
+    )

@@ -32,7 +32,7 @@ def s(v, quantum: Decimal = POINTS_Q) -> str | None:
     """Canonical text of a number in results.json (rounded half up to the quantum, never "-0.00")."""
     if type(v) is Decimal:
         out = v.quantize(quantum, rounding=ROUND_HALF_UP)
-        return str(out.copy_abs() if not out else out)
+        return str(out if out else out.copy_abs())
     if v is None:
         return None
     if isinstance(v, bool):
