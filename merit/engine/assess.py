@@ -367,9 +367,32 @@ class Assessment:
             results[a]["score"] = s(score)
             results[a]["lines"] = lines
 
+    def _static(self, it) -> dict:
+        """The parts of an item's line that are the same for every agent (built once)."""
+        cache = self.__dict__.setdefault("_static_lines", {})
+        got = cache.get(it.id)
+        if got is None:
+            mx = it.max_points if it.max_points is not None else it.weight
+            got = {
+                "item": it.id,
+                "label": it.label.zh,
+                "label_en": it.label.en,
+                "kind": it.kind,
+                "max": s(mx),
+                "weight": s(it.weight),
+                "addon": it.addon,
+            }
+            cache[it.id] = got
+        return got
+
+    def _direction(self, it) -> str:
+        if it.direction:
+            return it.direction
+        better = self.lp.metrics[it.metric].better if it.metric else "none"
+        return better if better in ("higher", "lower") else "higher"
+
     def _line(self, it, env, ctx: _PeriodCtx, agent: str, rank_places) -> dict:
         weight = it.weight
-        mx = it.max_points if it.max_points is not None else weight
         try:
             match it.kind:
                 case "manual":
@@ -377,10 +400,7 @@ class Assessment:
                 case "bands":
                     sc = I.score_bands(it, env, weight)
                 case "steps":
-                    direction = (
-                        it.direction or self.lp.metrics[it.metric].better if it.metric else it.direction
-                    )
-                    sc = I.score_steps(it, env, weight, direction or "higher")
+                    sc = I.score_steps(it, env, weight, self._direction(it))
                 case "linear":
                     sc = I.score_linear(it, env, weight)
                 case "events":
@@ -413,15 +433,9 @@ class Assessment:
         if it.rulebook:
             explain["rulebook"] = it.rulebook
         return {
-            "item": it.id,
-            "label": it.label.zh,
-            "label_en": it.label.en,
-            "kind": it.kind,
+            **self._static(it),
             "value": val(sc.value) if not isinstance(sc.value, int) else sc.value,
             "points": s(points),
-            "max": s(mx),
-            "weight": s(weight),
-            "addon": it.addon,
             "explain": explain,
             "_v": points,
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 POINTS_Q = Decimal("0.01")
@@ -28,11 +29,24 @@ def q(v: Decimal | None, quantum: Decimal = POINTS_Q) -> Decimal | None:
     return None if v is None else v.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=1 << 16)
+def _points_text(v: Decimal, quantum: Decimal) -> str:
+    # The text depends only on the numeric value, so equal decimals (1 and 1.0) may share an entry.
+    out = v.quantize(quantum, rounding=ROUND_HALF_UP)
+    return str(out if out else out.copy_abs())
+
+
+@lru_cache(maxsize=1 << 16)
+def _value_text(v: Decimal) -> str:
+    text = format(v.quantize(VALUE_Q, rounding=ROUND_HALF_UP), "f")
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
+
+
 def s(v, quantum: Decimal = POINTS_Q) -> str | None:
     """Canonical text of a number in results.json (rounded half up to the quantum, never "-0.00")."""
     if type(v) is Decimal:
-        out = v.quantize(quantum, rounding=ROUND_HALF_UP)
-        return str(out if out else out.copy_abs())
+        return _points_text(v, quantum)
     if v is None:
         return None
     if isinstance(v, bool):
@@ -47,9 +61,7 @@ def s(v, quantum: Decimal = POINTS_Q) -> str | None:
 def val(v) -> str | None:
     """A metric or input value: integers as they are, other decimals to at most 6 places."""
     if type(v) is Decimal:
-        text = format(v.quantize(VALUE_Q, rounding=ROUND_HALF_UP), "f")
-        text = text.rstrip("0").rstrip(".") if "." in text else text
-        return "0" if text in ("-0", "") else text
+        return _value_text(v)
     if v is None:
         return None
     if isinstance(v, bool):
