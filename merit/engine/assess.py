@@ -240,7 +240,8 @@ class Assessment:
                             "points": s(value),
                             "_v": value,
                             "explain": {"when": award.when, "inputs": inputs},
-                            "source": ctx.sources(expr.names_of(award.when), a),
+                            "source": ctx.sources(expr.names_of(award.when), a)
+                            + _entry_sources(entries[a], expr.names_of(award.when)),
                         }
                     )
         for ra in pts.ranks:
@@ -632,6 +633,17 @@ class _PeriodCtx:
             got = (val(mv.num), val(mv.den)) if mv is not None else (None, None)
             self._fmt[key] = got
         return got
+
+
+def _entry_sources(entries: list[dict], names) -> list[dict]:
+    """For a condition on the month's point entries (points.deductions, …), the events behind them."""
+    if "points.deductions" in names:
+        picked = [e for e in entries if e.get("_v", ZERO) < 0]
+    elif "points.warnings" in names:
+        picked = [e for e in entries if "note" in e]
+    else:
+        return []
+    return [src for e in picked for src in e.get("source", [])]
 
 
 def item_names(it) -> set[str]:

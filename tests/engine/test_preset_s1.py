@@ -248,6 +248,9 @@ def _incident_ids(entry) -> tuple[str, ...]:
     return tuple(s["id"] for s in entry.get("source", []) if s.get("table") == "incidents" and "id" in s)
 
 
+AWARDS = {"few_deductions", "named_praise", "monthly_ranking"}
+
+
 def _ledger(agent) -> list[tuple[str, str, tuple[str, ...]]]:
     """The point entries as (rule, points, incident ids), order-independent."""
     return sorted((e["rule"], e["points"], _incident_ids(e)) for e in agent["points"]["entries"])
@@ -294,23 +297,32 @@ def test_population_and_opening(rules):
         assert a["lines"] == []
 
 
+def test_few_deductions_award_names_the_deductions_behind_it(rules):
+    _, doc, _ = rules
+    ag = _agents(doc)
+    # a2 has exactly 2 deductions (attitude 2nd s1-03, shirking 2nd s1-06) → +3, naming both incidents
+    e = _entry(ag["a2"], "few_deductions")
+    assert e["points"] == "3.00"
+    assert _incident_ids(e) == ("s1-03", "s1-06")
+
+
 def test_event_rules_first_occurrence_is_a_warning(rules):
     _, doc, _ = rules
     ag = _agents(doc)
     # a1: 1 attitude complaint → warning only (0); issue reported +5; the April report does not count
-    assert [e for e in _ledger(ag["a1"]) if e[2]] == [
+    assert [e for e in _ledger(ag["a1"]) if e[2] and e[0] not in AWARDS] == [
         ("attitude_complaint", "0.00", ("s1-01",)),
         ("issue_reported", "5.00", ("s1-02",)),
     ]
     # a2: attitude 1st (s1-04, 03-05) warning, 2nd (s1-03, 03-20) −1; shirking 1st warning, 2nd −1
-    assert [e for e in _ledger(ag["a2"]) if e[2]] == [
+    assert [e for e in _ledger(ag["a2"]) if e[2] and e[0] not in AWARDS] == [
         ("attitude_complaint", "-1.00", ("s1-03",)),
         ("attitude_complaint", "0.00", ("s1-04",)),
         ("shirking", "-1.00", ("s1-06",)),
         ("shirking", "0.00", ("s1-05",)),
     ]
     # a3: order note ×3 → 0, −1, −1 (= −2); price cut ×2 → 0, −2 (= −2)
-    assert [e for e in _ledger(ag["a3"]) if e[2]] == [
+    assert [e for e in _ledger(ag["a3"]) if e[2] and e[0] not in AWARDS] == [
         ("order_note_missing", "-1.00", ("s1-08",)),
         ("order_note_missing", "-1.00", ("s1-09",)),
         ("order_note_missing", "0.00", ("s1-07",)),
@@ -318,9 +330,11 @@ def test_event_rules_first_occurrence_is_a_warning(rules):
         ("price_cut", "0.00", ("s1-10",)),
     ]
     # a4: major error −10 at once (no warning first)
-    assert [e for e in _ledger(ag["a4"]) if e[2]] == [("major_error", "-10.00", ("s1-12",))]
+    assert [e for e in _ledger(ag["a4"]) if e[2] and e[0] not in AWARDS] == [
+        ("major_error", "-10.00", ("s1-12",))
+    ]
     # a5: suggestion adopted +3; major error −10; attitude 0, −1
-    assert [e for e in _ledger(ag["a5"]) if e[2]] == [
+    assert [e for e in _ledger(ag["a5"]) if e[2] and e[0] not in AWARDS] == [
         ("attitude_complaint", "-1.00", ("s1-16",)),
         ("attitude_complaint", "0.00", ("s1-15",)),
         ("major_error", "-10.00", ("s1-14",)),
@@ -328,7 +342,7 @@ def test_event_rules_first_occurrence_is_a_warning(rules):
     ]
     # a6: order note ×4 → 0, −1, −1, −1 (the first at 03-01 00:00 local is in March);
     # shirking ×4 → 0, −1, −1, −1; the major error of 02-28 23:59 local is February's
-    assert [e for e in _ledger(ag["a6"]) if e[2]] == [
+    assert [e for e in _ledger(ag["a6"]) if e[2] and e[0] not in AWARDS] == [
         ("order_note_missing", "-1.00", ("s1-18",)),
         ("order_note_missing", "-1.00", ("s1-19",)),
         ("order_note_missing", "-1.00", ("s1-20",)),
@@ -448,7 +462,7 @@ def test_full_ledgers(rules):
         ("named_praise", "3.00", ()),
     ]
     assert _ledger(ag["a4"]) == [
-        ("few_deductions", "3.00", ()),
+        ("few_deductions", "3.00", ("s1-12",)),  # 1 deduction (the major error) ≤ 2: the award names it
         ("major_error", "-10.00", ("s1-12",)),
         ("monthly_ranking", "5.00", ()),
     ]
