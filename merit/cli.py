@@ -45,12 +45,23 @@ def cmd_assess(args) -> int:
     except PolicyError as e:
         _print_policy_problems(e)
         return EXIT_BAD_INPUT
+    state = None
+    if args.state:
+        from merit.engine.metrics.compute import Period
+        from merit.engine.state import StateError, state_from_results
+
+        try:
+            prev = json.loads(Path(args.state).read_text("utf-8"))
+            state = state_from_results(prev, lp.sha256, Period.parse(periods[0]))
+        except (OSError, ValueError, StateError) as e:
+            err.print(f"[bold red]bad --state {args.state}:[/] {e}")
+            return EXIT_BAD_INPUT
     try:
         package = load_package(args.data)
     except PackageError as e:
         _print_package_problems(e)
         return EXIT_BAD_INPUT
-    doc, data = assess_package(package, lp, periods)
+    doc, data = assess_package(package, lp, periods, state)
     for n in doc.get("notices", []):
         err.print(f"[yellow]notice:[/] {n}")
     if not args.quiet:
@@ -204,6 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--period", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
     a.add_argument("--out", help="folder for results.json (nothing is written on bad input)")
     a.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a policy parameter")
+    a.add_argument(
+        "--state",
+        metavar="RESULTS_JSON",
+        help="start from the closing state of a previous results.json (the month before --period)",
+    )
     a.add_argument("--csv", action="store_true", help="also write results.csv (one row per agent)")
     a.add_argument("--xlsx", action="store_true", help="also write results.xlsx")
     a.add_argument("--limit", type=int, default=40, help="agents shown in the summary table")

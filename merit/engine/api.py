@@ -10,6 +10,7 @@ from merit.engine.metrics.compute import Period, connect_duckdb
 from merit.engine.package import Package, load_package
 from merit.engine.policy.load import LoadedPolicy, load_policy
 from merit.engine.results import finalize
+from merit.engine.state import CarriedState
 
 
 def parse_periods(text: str) -> list[str]:
@@ -24,14 +25,16 @@ def parse_periods(text: str) -> list[str]:
     return [str(Period.parse(text.strip()))]
 
 
-def assess_package(package: Package, policy: LoadedPolicy, periods: list[str]) -> tuple[dict, bytes]:
+def assess_package(
+    package: Package, policy: LoadedPolicy, periods: list[str], state: CarriedState | None = None
+) -> tuple[dict, bytes]:
     backend = connect_duckdb(package.con)
     # The results are a large tree of new, acyclic containers: pausing the cyclic garbage collector
     # while building it saves its repeated full scans (reference counting still frees everything).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        doc = Assessment(backend, policy).run(periods)
+        doc = Assessment(backend, policy).run(periods, state)
         doc["input_sha256"] = package.input_sha256
         doc["notices"] = list(package.notices)
         return finalize(doc)

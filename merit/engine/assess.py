@@ -13,6 +13,7 @@ from merit.engine.policy.load import LoadedPolicy
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import CENT, D, q, s, val
 from merit.engine.scoring.ranking import rank
+from merit.engine.state import CHECK_POINTS, AgentState, CarriedState, cycle_of, is_check_point
 from merit.engine.tables import TABLES
 
 ZERO = Decimal(0)
@@ -100,10 +101,14 @@ class Assessment:
         env.update({f"param.{k}": v for k, v in self.params.items()})
         return env
 
-    def run(self, periods: list[str]) -> dict:
+    def run(self, periods: list[str], state: CarriedState | None = None) -> dict:
+        """Assess the months in order, each starting from the state the one before left."""
+        state = state or CarriedState()
         out = []
         for text in periods:
-            out.append(self.period(Period.parse(text)))
+            period = Period.parse(text)
+            doc, state = self.period(period, state)
+            out.append(doc)
         return {"policy": self._policy_header(), "periods": out}
 
     def _policy_header(self) -> dict:
@@ -120,8 +125,9 @@ class Assessment:
         }
 
     # ---- one period -----------------------------------------------------------------------------
-    def period(self, period: Period) -> dict:
+    def period(self, period: Period, state: CarriedState | None = None) -> tuple[dict, CarriedState]:
         p = self.policy
+        state = state or CarriedState()
         agents = self._agents()
         ids = [a["agent_id"] for a in agents]
         agent_team = {a["agent_id"]: a["team_id"] for a in agents}
@@ -157,6 +163,8 @@ class Assessment:
             envs[a["agent_id"]] = env
 
         ctx = _PeriodCtx(period, ids, agent_team, values, how, envs, manual_src)
+        ctx.state_in = {a: state.get(a) for a in ids}
+        ctx.state_out = {a: AgentState(streaks=dict(ctx.state_in[a].streaks)) for a in ids}
         results = {
             a: {"agent_id": a, "team_id": agent_team[a], "lines": [], "sanctions": [], "flags": []}
             for a in ids
@@ -169,14 +177,20 @@ class Assessment:
         if p.bonus:
             self._bonus(ctx, results)
         self._flags(ctx, results)
+        for a in ids:
+            results[a]["state_in"] = ctx.state_in[a].to_json()
+            results[a]["state_out"] = ctx.state_out[a].to_json()
         agents_out = [self._finish(results[a]) for a in ids]
+        carried = CarriedState(period, self.lp.sha256, ctx.state_out)
+        checks = [c for c in CHECK_POINTS if is_check_point(period, c)]
         return {
             "period": str(period),
+            "checks": checks,
             "benchmarks": {k: val(v) for k, v in sorted(bench.items())},
             "metrics": {m: how[m] for m in sorted(how)},
             "agents": agents_out,
             "teams": self._teams(ctx, results, agents),
-        }
+        }, carried
 
     # ---- points budget ----------------------------------------------------------------------------
     def _points(self, ctx: _PeriodCtx, results: dict) -> None:
@@ -273,13 +287,24 @@ class Assessment:
                                 title=ra.titles[place],
                             )
                         )
+        cycle = cycle_of(ctx.period, pts.reset)
         for a in ctx.ids:
-            total = pts.opening + sum((e.get("_v", ZERO) for e in entries[a]), ZERO)
+            before = ctx.state_in[a]
+            carried = before.points is not None and before.cycle == cycle
+            opening = before.points if carried else pts.opening
+            total = opening + sum((e.get("_v", ZERO) for e in entries[a]), ZERO)
             for e in entries[a]:
                 e.pop("_v", None)
-            results[a]["points"] = {"opening": s(pts.opening), "closing": s(total), "entries": entries[a]}
+            results[a]["points"] = {
+                "opening": s(opening),
+                "opening_from": "carried" if carried else ("reset" if before.points is not None else "start"),
+                "closing": s(total),
+                "cycle": cycle,
+                "entries": entries[a],
+            }
+            ctx.state_out[a].points, ctx.state_out[a].cycle = total, cycle
             env = ctx.envs[a]
-            env["points.opening"] = pts.opening
+            env["points.opening"] = opening
             env["points.closing"] = total
             env["points.awards"] = Decimal(sum(1 for e in entries[a] if D(e["points"]) > 0))
 
@@ -308,7 +333,8 @@ class Assessment:
             any_cond = None
             for c in conds.values():
                 any_cond = c if any_cond is None else (any_cond | c)
-            q = t.filter(any_cond).select(*cols, **conds).order_by(["agent_id", table.time, *table.key])
+            order = list(dict.fromkeys(["agent_id", table.time, *table.key]))
+            q = t.filter(any_cond).select(*cols, **conds).order_by(order)
             rows = self.backend.to_pyarrow(q).to_pylist()
             for i, r in enumerate(rules):
                 out[r.id] = [row for row in rows if row[f"__r{i}"]]
@@ -502,8 +528,9 @@ class Assessment:
                 v = D(I.ev(b.cuts.on, env))
                 for c in b.cuts.bands:
                     if v is not None and (c.min is None or v >= c.min) and (c.max is None or v < c.max):
-                        adj += c.percent
-                        parts.append(f"{b.cuts.on} = {val(v)} in [{c.min}, {c.max}) → {c.percent}%")
+                        pct = D(I.ev(c.percent, env))
+                        adj += pct
+                        parts.append(f"{b.cuts.on} = {val(v)} in [{c.min}, {c.max}) → {val(pct)}%")
                         break
             if b.per_point:
                 v = D(I.ev(b.per_point.on, env))
@@ -528,11 +555,21 @@ class Assessment:
     # ---- flags ---------------------------------------------------------------------------------------------
     def _flags(self, ctx: _PeriodCtx, results: dict) -> None:
         for f in self.policy.flags:
+            if not is_check_point(ctx.period, f.at):
+                continue  # not a check point of this rule: its streak carries on unchanged
             fn = expr.compiled(f.when)
             for a in ctx.ids:
                 env = ctx.envs[a]
-                if expr.truthy(fn(env)):
+                held = expr.truthy(fn(env))
+                streaks = ctx.state_out[a].streaks
+                run = streaks.get(f.id, 0) + 1 if held else 0
+                if f.consecutive > 1:
+                    streaks[f.id] = run
+                if held and run >= f.consecutive:
                     inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(f.when))}
+                    explain = {"when": f.when, "inputs": inputs, "at": f.at}
+                    if f.consecutive > 1:
+                        explain["consecutive"] = {"needed": f.consecutive, "held": run}
                     results[a]["flags"].append(
                         {
                             **_flag(
@@ -541,7 +578,7 @@ class Assessment:
                                 f"{f.label.zh} ({f.label.en})",
                                 ctx.sources(expr.names_of(f.when), a),
                             ),
-                            "explain": {"when": f.when, "inputs": inputs},
+                            "explain": explain,
                         }
                     )
 

@@ -289,6 +289,8 @@ INCIDENT_KINDS = {
     "praise.named": "点名表扬 / praised by name",
     "praise.solicited": "索要好评 / asked a customer for praise",
     "suggestion.adopted": "建议被采纳 / adopted suggestion",
+    "praise.solved": "问题解决得又快又好 / problem solved quickly and well (severity = difficulty: easy, medium, hard)",
+    "training.progress": "参加培训并有明显进步 / training attended with measurable progress",
     "issue.reported": "及时上报重大问题 / major problem reported in time",
     "partner.untracked": "合作商家售后未跟进到底 / partner-merchant case not tracked to the end",
     "info_leak": "泄露客户信息 / leaked customer data",

@@ -304,6 +304,8 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
         check_expr(b.factor, ("bonus", "factor"))
         if b.cuts:
             check_expr(b.cuts.on, ("bonus", "cuts", "on"))
+            for j, c in enumerate(b.cuts.bands):
+                check_expr(c.percent, ("bonus", "cuts", "bands", j, "percent"))
         if b.per_point:
             for attr in ("on", "above", "percent"):
                 check_expr(getattr(b.per_point, attr), ("bonus", "per_point", attr))

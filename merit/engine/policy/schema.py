@@ -266,7 +266,8 @@ class RankAward(Strict):
 
 class Points(Strict):
     opening: Decimal
-    reset: Literal["month"] = "month"
+    # when the balance starts again from `opening`: every month, quarter or year, or never
+    reset: Literal["month", "quarter", "year", "never"] = "month"
     rules: list[PointsRule] = []
     awards: list[Award] = []
     ranks: list[RankAward] = []
@@ -328,7 +329,7 @@ Grading = Annotated[AbsoluteGrading | ForcedGrading, Field(discriminator="mode")
 class CutBand(Strict):
     min: Decimal | None = None
     max: Decimal | None = None  # [min, max)
-    percent: Decimal  # change of the base in percent (−10 = cut by 10 %)
+    percent: NumOrExpr  # change of the base in percent (−10 = cut by 10 %), or a parameter
 
 
 class Cuts(Strict):
@@ -352,10 +353,15 @@ class Bonus(Strict):
 
 
 class FlagRule(Strict):
+    """Raise ``flag`` when ``when`` holds at a check point (each month end, or only quarter or year
+    ends), at ``consecutive`` check points in a row (a streak carried across months)."""
+
     id: Ident
     flag: FlagKind
     when: str
     label: Text
+    at: Literal["month_end", "quarter_end", "year_end"] = "month_end"
+    consecutive: int = Field(1, ge=1)
     rulebook: str | None = None
 
 
