@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from merit.engine import expr
+from merit.engine.ladder import ActiveWarning, Offence, local_date, run_ladder
 from merit.engine.metrics.compute import Period, compute_metrics, fetch_rows, period_filter
 from merit.engine.policy import schema as S
 from merit.engine.policy.load import LoadedPolicy
@@ -171,6 +173,8 @@ class Assessment:
         }
         if p.points:
             self._points(ctx, results)
+        if p.ladder:
+            self._ladder(ctx, results)
         if p.scorecard:
             self._scorecard(ctx, results)
         self._grading(ctx, results)
@@ -308,11 +312,11 @@ class Assessment:
             env["points.closing"] = total
             env["points.awards"] = Decimal(sum(1 for e in entries[a] if D(e["points"]) > 0))
 
-    def _rule_events(self, ctx: _PeriodCtx) -> dict[str, list[dict]]:
-        """The month's matching events of every points rule: one query per event table, each rule's
-        condition computed by the database as a boolean column."""
-        by_table: dict[str, list[S.PointsRule]] = defaultdict(list)
-        for rule in self.policy.points.rules:
+    def _rule_events(self, ctx: _PeriodCtx, rules=None) -> dict[str, list[dict]]:
+        """The month's matching events of every rule (points rules, ladder offences): one query per
+        event table, each rule's condition computed by the database as a boolean column."""
+        by_table: dict[str, list] = defaultdict(list)
+        for rule in self.policy.points.rules if rules is None else rules:
             by_table[rule.events.table].append(rule)
         out: dict[str, list[dict]] = {}
         for name, rules in sorted(by_table.items()):
@@ -326,7 +330,10 @@ class Assessment:
             extra = {
                 c
                 for r in rules
-                for c in (r.points_by and r.points_by.column, r.points_bands and r.points_bands.column)
+                for c in (
+                    getattr(r, "points_by", None) and r.points_by.column,
+                    getattr(r, "points_bands", None) and r.points_bands.column,
+                )
                 if c
             }
             cols = list(dict.fromkeys([*table.key, "agent_id", table.time, *sorted(extra)]))
@@ -339,6 +346,48 @@ class Assessment:
             for i, r in enumerate(rules):
                 out[r.id] = [row for row in rows if row[f"__r{i}"]]
         return out
+
+    # ---- warning ladder ------------------------------------------------------------------------------
+    def _ladder(self, ctx: _PeriodCtx, results: dict) -> None:
+        lad = self.policy.ladder
+        levels = [
+            {"id": lv.id, "fine": lv.fine, "convert": lv.convert, "warning": lv.flag is None, "flag": lv.flag}
+            for lv in lad.levels
+        ]
+        window = int(D(I.ev(lad.window_months, {f"param.{k}": v for k, v in self.params.items()})))
+        events = self._rule_events(ctx, lad.offences)
+        per_agent: dict[str, list[Offence]] = defaultdict(list)
+        for o in lad.offences:
+            table = TABLES[o.events.table]
+            for r in events[o.id]:
+                src = f"{table.name}/" + "/".join(str(r[k]) for k in table.key)
+                per_agent[r["agent_id"]].append(Offence(r[table.time], o.level, o.id, o.label.zh, src))
+        for a in ctx.ids:
+            offs = sorted(per_agent.get(a, []), key=lambda o: (local_date(o.at), str(o.at), o.source))
+            before = [ActiveWarning.from_json(w) for w in ctx.state_in[a].warnings]
+            out = run_ladder(levels, before, offs, window, lad.after_final, lad.conversion_fines)
+            for w in out.issued:
+                results[a]["sanctions"].append(
+                    {**w, "fine": s(w["fine"], CENT), "source": _srcs(w["source"])}
+                )
+            for f in out.flags:
+                results[a]["flags"].append(
+                    {**_flag(f["flag"], f["rule"], f["reason"], _srcs(f["source"])), "on": f["on"]}
+                )
+            ctx.state_out[a].warnings = [w.to_json() for w in out.active]
+            env = ctx.envs[a]
+            env["ladder.offences"] = Decimal(out.offences)
+            env["ladder.fines"] = sum((w["fine"] for w in out.issued), ZERO)
+            month_end = ctx.period.last_day + timedelta(days=1)
+            for lv in lad.levels:
+                env[f"ladder.active.{lv.id}"] = Decimal(
+                    sum(1 for w in out.active if w.level == lv.id and w.expires >= month_end)
+                )
+            results[a]["warnings"] = {
+                "offences": out.offences,
+                "fines": s(env["ladder.fines"], CENT),
+                "active_at_month_end": {lv.id: int(env[f"ladder.active.{lv.id}"]) for lv in lad.levels},
+            }
 
     def _rule_points(self, rule: S.PointsRule, row: dict, env: dict) -> Decimal:
         if rule.points is not None:
@@ -670,6 +719,15 @@ class _PeriodCtx:
             got = (val(mv.num), val(mv.den)) if mv is not None else (None, None)
             self._fmt[key] = got
         return got
+
+
+def _srcs(sources: list[str]) -> list[dict]:
+    """ "table/id" texts → source objects."""
+    out = []
+    for text in sources:
+        table, _, ident = text.partition("/")
+        out.append({"table": table, "id": ident})
+    return out
 
 
 def _entry_sources(entries: list[dict], names) -> list[dict]:

@@ -46,12 +46,14 @@ class AgentState:
     points: Decimal | None = None  # the closing balance of the last month assessed
     cycle: str | None = None  # the cycle that balance belongs to
     streaks: dict[str, int] = field(default_factory=dict)  # check rule → consecutive check points held
+    warnings: list[dict] = field(default_factory=list)  # active ladder warnings (ladder.ActiveWarning json)
 
     def to_json(self) -> dict:
         return {
             "points": None if self.points is None else str(self.points),
             "cycle": self.cycle,
             "streaks": dict(sorted(self.streaks.items())),
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -62,6 +64,7 @@ class AgentState:
             points=None if pts is None else Decimal(pts),
             cycle=data.get("cycle"),
             streaks={str(k): int(v) for k, v in (data.get("streaks") or {}).items()},
+            warnings=list(data.get("warnings") or []),
         )
 
 

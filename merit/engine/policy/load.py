@@ -169,6 +169,8 @@ def _apply_overrides(policy: Policy, overrides: dict[str, str], source: str) -> 
 
 AGENT_FIELDS = set(TABLES["agents"].column_names)
 RESULT_NAMES = {
+    "ladder.offences",
+    "ladder.fines",
     "score",
     "grade",
     "grade.percent",
@@ -188,7 +190,24 @@ def allowed_names(policy: Policy, metrics: dict[str, MetricDef], params: dict) -
     names |= {f"agent.{c}" for c in AGENT_FIELDS}
     if policy.scorecard:
         names |= {f"item.{it.id}" for it in policy.scorecard.items}
+    if policy.ladder:
+        names |= {f"ladder.active.{lv.id}" for lv in policy.ladder.levels}
     return names
+
+
+def _check_events(sel, loc, bad) -> None:
+    table = TABLES.get(sel.table)
+    if table is None or not table.time:
+        bad((*loc, "table"), f"unknown event table {sel.table!r}")
+        return
+    try:
+        node = expr.parse(sel.where)
+    except expr.ExprError as e:
+        bad((*loc, "where"), str(e))
+        return
+    unknown = {n for n in expr.names(node) if not n.startswith("param.")} - set(table.column_names)
+    for n in sorted(unknown):
+        bad((*loc, "where"), f"unknown column {n!r} of table {table.name}")
 
 
 def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lines) -> list[PolicyProblem]:
@@ -293,6 +312,10 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
                 check_metric(k.metric, ("points", "ranks", i, "rank"))
             if r.when:
                 check_expr(r.when, ("points", "ranks", i, "when"))
+    if policy.ladder:
+        check_expr(policy.ladder.window_months, ("ladder", "window_months"))
+        for i, o in enumerate(policy.ladder.offences):
+            _check_events(o.events, ("ladder", "offences", i, "events"), bad)
     if policy.grading and policy.grading.mode == "absolute":
         check_expr(policy.grading.on, ("grading", "on"))
     if policy.grading and policy.grading.mode == "forced":

@@ -273,6 +273,48 @@ class Points(Strict):
     ranks: list[RankAward] = []
 
 
+# ---- warning ladders --------------------------------------------------------------------------------
+
+
+class LadderLevel(Strict):
+    id: Ident  # e.g. verbal, written, final, dismissal
+    label: Text
+    fine: Decimal = Field(Decimal(0), ge=0)  # 乐捐 per warning of this level
+    convert: int | None = Field(None, ge=2)  # this many active warnings make one of the next level
+    flag: FlagKind | None = None  # a level that raises a flag instead of a warning (e.g. dismissal review)
+
+
+class Offence(Strict):
+    id: Ident
+    label: Text
+    level: Ident
+    events: EventSel
+    rulebook: str | None = None
+
+
+class Ladder(Strict):
+    """Offences → warnings of a level → conversion upward within a rolling window."""
+
+    window_months: NumOrExpr = Decimal(12)
+    levels: list[LadderLevel] = Field(min_length=1)
+    offences: list[Offence] = Field(min_length=1)
+    after_final: FlagKind | None = "dismissal_review"  # a new offence under an active final warning
+    conversion_fines: bool = False  # whether a converted warning is fined again
+
+    @model_validator(mode="after")
+    def _levels(self):
+        ids = [lv.id for lv in self.levels]
+        if len(set(ids)) != len(ids):
+            raise ValueError("ladder level ids must be unique")
+        for o in self.offences:
+            if o.level not in ids:
+                raise ValueError(f"offence {o.id!r}: unknown level {o.level!r} (levels: {', '.join(ids)})")
+        for lv in self.levels:
+            if lv.flag and (lv.fine or lv.convert):
+                raise ValueError(f"level {lv.id!r} raises a flag: it has no fine and does not convert")
+        return self
+
+
 # ---- grades and bonus -------------------------------------------------------------------------------
 
 
@@ -381,6 +423,7 @@ class Policy(Strict):
     metrics: dict[str, MetricDef] = {}
     scorecard: Scorecard | None = None
     points: Points | None = None
+    ladder: Ladder | None = None
     grading: Grading | None = None
     bonus: Bonus | None = None
     flags: list[FlagRule] = []
@@ -394,8 +437,8 @@ class Policy(Strict):
 
     @model_validator(mode="after")
     def _something(self):
-        if not (self.scorecard or self.points):
-            raise ValueError("a policy has a scorecard, a points budget, or both")
+        if not (self.scorecard or self.points or self.ladder):
+            raise ValueError("a policy has a scorecard, a points budget or a warning ladder")
         return self
 
 

@@ -1,0 +1,174 @@
+"""ActiveWarning ladders (警告阶梯): offences issue warnings of a level, warnings convert upward, a new
+offence under an active final warning leads to a dismissal review.
+
+Rules (docs/policy-language.md#warning-ladders):
+
+* Offences are processed in time order (then by source id). Each issues a warning of its level with
+  that level's fine (乐捐), unless its level is a "flag only" level such as dismissal.
+* A warning counts for ``window_months`` calendar months: issued on 2026-03-15 with a 12-month window it
+  counts up to 2027-03-14 and no longer on 2027-03-15, the day it expires (dates in Asia/Shanghai).
+* When the active warnings of a level with ``convert: N`` reach N, those N are consumed and one warning
+  of the next level is issued in their place (3 verbal = 1 written; 3 written = 1 final). A converted
+  warning carries no fine of its own unless ``conversion_fines`` is set; it counts from the day of the
+  offence that completed it. Conversion can cascade.
+* An offence committed while a final warning is active raises ``after_final`` (dismissal review, a
+  human decision) in addition to its own warning.
+
+Pure functions over plain data, so the same code runs whatever backend computed the events.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+SHANGHAI = timedelta(hours=8)
+
+
+@dataclass(frozen=True)
+class ActiveWarning:
+    level: str
+    on: date  # issue date (Asia/Shanghai)
+    expires: date  # first day it no longer counts
+    source: tuple[str, ...]  # the offence rows (table/id) behind it
+    rule: str
+
+    def to_json(self) -> dict:
+        return {
+            "level": self.level,
+            "on": self.on.isoformat(),
+            "expires": self.expires.isoformat(),
+            "source": list(self.source),
+            "rule": self.rule,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict) -> ActiveWarning:
+        return cls(
+            d["level"],
+            date.fromisoformat(d["on"]),
+            date.fromisoformat(d["expires"]),
+            tuple(d["source"]),
+            d["rule"],
+        )
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day ``months`` later, or the last day of that month when it is shorter."""
+    n = d.year * 12 + d.month - 1 + months
+    y, m = divmod(n, 12)
+    m += 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def local_date(t) -> date:
+    if isinstance(t, datetime):
+        return (t + SHANGHAI).date()  # stored as naive UTC
+    return t
+
+
+@dataclass(frozen=True)
+class Offence:
+    at: object  # datetime (UTC) or date
+    level: str
+    rule: str
+    label: str
+    source: str  # "table/id"
+
+
+@dataclass
+class LadderOutcome:
+    active: list[ActiveWarning]
+    issued: list[dict]  # sanctions to report (warnings with fines, conversions)
+    flags: list[dict]  # after-final dismissal reviews, flag-only levels
+    offences: int
+
+
+def run_ladder(
+    levels: list[dict],
+    active: list[ActiveWarning],
+    offences: list[Offence],
+    window_months: int,
+    after_final: str | None,
+    conversion_fines: bool,
+) -> LadderOutcome:
+    """Apply one month's offences (already sorted) to the warnings still active.
+
+    ``levels``: ordered lowest first, each {id, fine (Decimal), convert (int | None), warning (bool)}."""
+    by_id = {lv["id"]: i for i, lv in enumerate(levels)}
+    final_level = max((i for i, lv in enumerate(levels) if lv["warning"]), default=None)
+    active = list(active)
+    issued: list[dict] = []
+    flags: list[dict] = []
+    for off in offences:
+        day = local_date(off.at)
+        active = [w for w in active if w.expires > day]
+        lvl = levels[by_id[off.level]]
+        if after_final and final_level is not None and any(by_id[w.level] == final_level for w in active):
+            flags.append(
+                {
+                    "flag": after_final,
+                    "rule": off.rule,
+                    "source": [off.source],
+                    "on": day.isoformat(),
+                    "reason": f"new offence '{off.label}' while a {levels[final_level]['id']} warning is active",
+                }
+            )
+        if not lvl["warning"]:
+            flags.append(
+                {
+                    "flag": lvl["flag"],
+                    "rule": off.rule,
+                    "source": [off.source],
+                    "on": day.isoformat(),
+                    "reason": f"offence '{off.label}' of level {lvl['id']}",
+                }
+            )
+            continue
+        w = ActiveWarning(off.level, day, add_months(day, window_months), (off.source,), off.rule)
+        active.append(w)
+        issued.append(
+            {
+                "kind": f"{off.level}_warning",
+                "fine": lvl["fine"],
+                "on": day.isoformat(),
+                "rule": off.rule,
+                "reason": off.label,
+                "source": [off.source],
+            }
+        )
+        _convert(levels, by_id, active, issued, day, window_months, conversion_fines)
+    return LadderOutcome(active, issued, flags, len(offences))
+
+
+def _convert(levels, by_id, active, issued, day, window_months, conversion_fines) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for i, lv in enumerate(levels):
+            n = lv.get("convert")
+            if not n or i + 1 >= len(levels) or not levels[i + 1]["warning"]:
+                continue
+            same = [w for w in active if w.level == lv["id"]]
+            if len(same) >= n:
+                used = sorted(same, key=lambda w: (w.on, w.source))[:n]
+                for w in used:
+                    active.remove(w)
+                nxt = levels[i + 1]
+                sources = tuple(s for w in used for s in w.source)
+                active.append(
+                    ActiveWarning(nxt["id"], day, add_months(day, window_months), sources, "conversion")
+                )
+                issued.append(
+                    {
+                        "kind": f"{nxt['id']}_warning",
+                        "fine": nxt["fine"] if conversion_fines else Decimal(0),
+                        "on": day.isoformat(),
+                        "rule": "conversion",
+                        "reason": f"{n} {lv['id']} warnings = 1 {nxt['id']} warning",
+                        "source": list(sources),
+                    }
+                )
+                changed = True
