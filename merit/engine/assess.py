@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from merit.engine import expr
-from merit.engine.ladder import ActiveWarning, Offence, local_date, run_ladder
-from merit.engine.metrics.compute import Period, compute_metrics, fetch_rows, period_filter
+from merit.engine.metrics.compute import Period, compute_metrics, fetch_rows
 from merit.engine.policy import schema as S
 from merit.engine.policy.load import LoadedPolicy
+from merit.engine.rules.common import (
+    ZERO,
+    PeriodCtx,
+    item_names,
+    make_flag,
+    quota_counts,
+)
+from merit.engine.rules.points import PointsRules
+from merit.engine.rules.ladders import LadderRules
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import CENT, D, q, s, val
 from merit.engine.scoring.ranking import rank
-from merit.engine.state import CHECK_POINTS, AgentState, CarriedState, cycle_of, is_check_point
+from merit.engine.state import CHECK_POINTS, AgentState, CarriedState, is_check_point
 from merit.engine.tables import TABLES
 
-ZERO = Decimal(0)
 AGENT_COLUMNS = list(TABLES["agents"].column_names)
 
 
@@ -69,7 +75,7 @@ def needed_metrics(lp: LoadedPolicy) -> set[str]:
     return found
 
 
-class Assessment:
+class Assessment(PointsRules, LadderRules):
     """One policy over one data package; ``run(periods)`` returns the results document."""
 
     def __init__(self, backend, lp: LoadedPolicy):
@@ -164,7 +170,7 @@ class Assessment:
             env.update(manual.get(a["agent_id"], {}))
             envs[a["agent_id"]] = env
 
-        ctx = _PeriodCtx(period, ids, agent_team, values, how, envs, manual_src)
+        ctx = PeriodCtx(period, ids, agent_team, values, how, envs, manual_src)
         ctx.state_in = {a: state.get(a) for a in ids}
         ctx.state_out = {a: AgentState(streaks=dict(ctx.state_in[a].streaks)) for a in ids}
         results = {
@@ -197,214 +203,7 @@ class Assessment:
         }, carried
 
     # ---- points budget ----------------------------------------------------------------------------
-    def _points(self, ctx: _PeriodCtx, results: dict) -> None:
-        pts = self.policy.points
-        entries: dict[str, list] = {a: [] for a in ctx.ids}
-        events = self._rule_events(ctx)
-        for rule in pts.rules:
-            table = TABLES[rule.events.table]
-            rows = events[rule.id]
-            seen: dict[str, int] = defaultdict(int)
-            for r in rows:
-                a = r["agent_id"]
-                if a not in entries:
-                    continue
-                seen[a] += 1
-                n = seen[a]
-                src = {"table": table.name, "id": "/".join(str(r[k]) for k in table.key)}
-                at = r[table.time]
-                base = {
-                    "rule": rule.id,
-                    "label": rule.label.zh,
-                    "at": _iso(at),
-                    "source": [src],
-                    "occurrence": n,
-                }
-                if n <= rule.free:
-                    if rule.free_flag:
-                        results[a]["sanctions"].append(
-                            {
-                                "kind": rule.free_flag,
-                                "fine": "0.00",
-                                "reason": f"{rule.id}: occurrence {n} (free)",
-                                "source": [src],
-                            }
-                        )
-                    entries[a].append({**base, "points": "0.00", "note": f"occurrence {n}: warning only"})
-                    continue
-                value = self._rule_points(rule, r, ctx.envs[a])
-                entries[a].append({**base, "points": s(value), "_v": value})
-                for f in rule.flags:
-                    results[a]["flags"].append(_flag(f, rule.id, f"{rule.label.zh} ({rule.label.en})", [src]))
-        # conditional awards, after the event rules (they may read points.deductions)
-        for a in ctx.ids:
-            env = ctx.envs[a]
-            ded = sum(1 for e in entries[a] if e.get("_v", ZERO) < 0)
-            env["points.deductions"] = Decimal(ded)
-            env["points.warnings"] = Decimal(sum(1 for e in entries[a] if "note" in e))
-        for award in pts.awards:
-            fn = expr.compiled(award.when)
-            for a in ctx.ids:
-                env = ctx.envs[a]
-                if expr.truthy(fn(env)):
-                    value = D(I.ev(award.points, env))
-                    if value is None or value == 0:
-                        continue
-                    inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(award.when))}
-                    entries[a].append(
-                        {
-                            "rule": award.id,
-                            "label": award.label.zh,
-                            "points": s(value),
-                            "_v": value,
-                            "explain": {"when": award.when, "inputs": inputs},
-                            "source": ctx.sources(expr.names_of(award.when), a)
-                            + _entry_sources(entries[a], expr.names_of(award.when)),
-                        }
-                    )
-        for ra in pts.ranks:
-            for group in ctx.groups(ra.rank.scope):
-                members = group
-                if ra.when:
-                    fn = expr.compiled(ra.when)
-                    members = [a for a in group if expr.truthy(fn(ctx.envs[a]))]
-                places, detail = rank(members, ctx.metric_values, ra.rank.by, ra.rank.tie_break)
-                for a, place in places.items():
-                    if place <= len(ra.points):
-                        value = ra.points[place - 1]
-                        e = {
-                            "rule": ra.id,
-                            "label": ra.label.zh,
-                            "points": s(value),
-                            "_v": value,
-                            "explain": {"place": place, "of": len(members), **_rank_explain(detail[a])},
-                            "source": ctx.sources((k.metric for k in ra.rank.by), a),
-                        }
-                        entries[a].append(e)
-                    if place in ra.titles:
-                        results[a]["flags"].append(
-                            _flag(
-                                "title",
-                                ra.id,
-                                f"{ra.titles[place]}: place {place} in {ra.label.zh}",
-                                [],
-                                title=ra.titles[place],
-                            )
-                        )
-        cycle = cycle_of(ctx.period, pts.reset)
-        for a in ctx.ids:
-            before = ctx.state_in[a]
-            carried = before.points is not None and before.cycle == cycle
-            opening = before.points if carried else pts.opening
-            total = opening + sum((e.get("_v", ZERO) for e in entries[a]), ZERO)
-            for e in entries[a]:
-                e.pop("_v", None)
-            results[a]["points"] = {
-                "opening": s(opening),
-                "opening_from": "carried" if carried else ("reset" if before.points is not None else "start"),
-                "closing": s(total),
-                "cycle": cycle,
-                "entries": entries[a],
-            }
-            ctx.state_out[a].points, ctx.state_out[a].cycle = total, cycle
-            env = ctx.envs[a]
-            env["points.opening"] = opening
-            env["points.closing"] = total
-            env["points.awards"] = Decimal(sum(1 for e in entries[a] if D(e["points"]) > 0))
-
-    def _rule_events(self, ctx: _PeriodCtx, rules=None) -> dict[str, list[dict]]:
-        """The month's matching events of every rule (points rules, ladder offences): one query per
-        event table, each rule's condition computed by the database as a boolean column."""
-        by_table: dict[str, list] = defaultdict(list)
-        for rule in self.policy.points.rules if rules is None else rules:
-            by_table[rule.events.table].append(rule)
-        out: dict[str, list[dict]] = {}
-        for name, rules in sorted(by_table.items()):
-            table = TABLES[name]
-            t = self.backend.table(name)
-            t = t.filter(period_filter(t, name, ctx.period))
-            conds = {
-                f"__r{i}": expr.to_ibis(expr.parse(r.events.where), t, self.params).fill_null(False)
-                for i, r in enumerate(rules)
-            }
-            extra = {
-                c
-                for r in rules
-                for c in (
-                    getattr(r, "points_by", None) and r.points_by.column,
-                    getattr(r, "points_bands", None) and r.points_bands.column,
-                )
-                if c
-            }
-            cols = list(dict.fromkeys([*table.key, "agent_id", table.time, *sorted(extra)]))
-            any_cond = None
-            for c in conds.values():
-                any_cond = c if any_cond is None else (any_cond | c)
-            order = list(dict.fromkeys(["agent_id", table.time, *table.key]))
-            q = t.filter(any_cond).select(*cols, **conds).order_by(order)
-            rows = self.backend.to_pyarrow(q).to_pylist()
-            for i, r in enumerate(rules):
-                out[r.id] = [row for row in rows if row[f"__r{i}"]]
-        return out
-
-    # ---- warning ladder ------------------------------------------------------------------------------
-    def _ladder(self, ctx: _PeriodCtx, results: dict) -> None:
-        lad = self.policy.ladder
-        levels = [
-            {"id": lv.id, "fine": lv.fine, "convert": lv.convert, "warning": lv.flag is None, "flag": lv.flag}
-            for lv in lad.levels
-        ]
-        window = int(D(I.ev(lad.window_months, {f"param.{k}": v for k, v in self.params.items()})))
-        events = self._rule_events(ctx, lad.offences)
-        per_agent: dict[str, list[Offence]] = defaultdict(list)
-        for o in lad.offences:
-            table = TABLES[o.events.table]
-            for r in events[o.id]:
-                src = f"{table.name}/" + "/".join(str(r[k]) for k in table.key)
-                per_agent[r["agent_id"]].append(Offence(r[table.time], o.level, o.id, o.label.zh, src))
-        for a in ctx.ids:
-            offs = sorted(per_agent.get(a, []), key=lambda o: (local_date(o.at), str(o.at), o.source))
-            before = [ActiveWarning.from_json(w) for w in ctx.state_in[a].warnings]
-            out = run_ladder(levels, before, offs, window, lad.after_final, lad.conversion_fines)
-            for w in out.issued:
-                results[a]["sanctions"].append(
-                    {**w, "fine": s(w["fine"], CENT), "source": _srcs(w["source"])}
-                )
-            for f in out.flags:
-                results[a]["flags"].append(
-                    {**_flag(f["flag"], f["rule"], f["reason"], _srcs(f["source"])), "on": f["on"]}
-                )
-            ctx.state_out[a].warnings = [w.to_json() for w in out.active]
-            env = ctx.envs[a]
-            env["ladder.offences"] = Decimal(out.offences)
-            env["ladder.fines"] = sum((w["fine"] for w in out.issued), ZERO)
-            month_end = ctx.period.last_day + timedelta(days=1)
-            for lv in lad.levels:
-                env[f"ladder.active.{lv.id}"] = Decimal(
-                    sum(1 for w in out.active if w.level == lv.id and w.expires >= month_end)
-                )
-            results[a]["warnings"] = {
-                "offences": out.offences,
-                "fines": s(env["ladder.fines"], CENT),
-                "active_at_month_end": {lv.id: int(env[f"ladder.active.{lv.id}"]) for lv in lad.levels},
-            }
-
-    def _rule_points(self, rule: S.PointsRule, row: dict, env: dict) -> Decimal:
-        if rule.points is not None:
-            return rule.points
-        if rule.points_by:
-            v = row.get(rule.points_by.column)
-            got = rule.points_by.map.get(str(v)) if v is not None else None
-            return got if got is not None else (rule.points_by.default or ZERO)
-        v = D(row.get(rule.points_bands.column)) or ZERO
-        for b in rule.points_bands.bands:
-            lo, hi = I.ev(b.min, env), I.ev(b.max, env)
-            if (lo is None or v >= lo) and (hi is None or v < hi):
-                return b.points
-        return ZERO
-
-    # ---- scorecard ----------------------------------------------------------------------------------
-    def _scorecard(self, ctx: _PeriodCtx, results: dict) -> None:
+    def _scorecard(self, ctx: PeriodCtx, results: dict) -> None:
         sc = self.policy.scorecard
         rank_places: dict[str, dict[str, tuple[int, int, dict]]] = {}
         for it in sc.items:
@@ -467,7 +266,7 @@ class Assessment:
         better = self.lp.metrics[it.metric].better if it.metric else "none"
         return better if better in ("higher", "lower") else "higher"
 
-    def _line(self, it, env, ctx: _PeriodCtx, agent: str, rank_places) -> dict:
+    def _line(self, it, env, ctx: PeriodCtx, agent: str, rank_places) -> dict:
         weight = it.weight
         try:
             match it.kind:
@@ -517,7 +316,7 @@ class Assessment:
         }
 
     # ---- grades ----------------------------------------------------------------------------------------
-    def _grading(self, ctx: _PeriodCtx, results: dict) -> None:
+    def _grading(self, ctx: PeriodCtx, results: dict) -> None:
         g = self.policy.grading
         if g is None:
             return
@@ -561,7 +360,7 @@ class Assessment:
         env["grade.coefficient"] = coefficient
 
     # ---- bonus -------------------------------------------------------------------------------------------
-    def _bonus(self, ctx: _PeriodCtx, results: dict) -> None:
+    def _bonus(self, ctx: PeriodCtx, results: dict) -> None:
         b = self.policy.bonus
         for a in ctx.ids:
             env = ctx.envs[a]
@@ -602,7 +401,7 @@ class Assessment:
             env["bonus"] = amount
 
     # ---- flags ---------------------------------------------------------------------------------------------
-    def _flags(self, ctx: _PeriodCtx, results: dict) -> None:
+    def _flags(self, ctx: PeriodCtx, results: dict) -> None:
         for f in self.policy.flags:
             if not is_check_point(ctx.period, f.at):
                 continue  # not a check point of this rule: its streak carries on unchanged
@@ -621,7 +420,7 @@ class Assessment:
                         explain["consecutive"] = {"needed": f.consecutive, "held": run}
                     results[a]["flags"].append(
                         {
-                            **_flag(
+                            **make_flag(
                                 f.flag,
                                 f.id,
                                 f"{f.label.zh} ({f.label.en})",
@@ -665,129 +464,3 @@ class Assessment:
                 }
             )
         return out
-
-
-class _PeriodCtx:
-    def __init__(self, period, ids, team, values, how, envs, manual_src):
-        self.period, self.ids, self.team = period, ids, team
-        self.values, self.how, self.envs, self.manual_src = values, how, envs, manual_src
-        self.metric_values = {a: {m: v.value for m, v in values[a].items()} for a in ids}
-        self.period_str = str(period)
-        self._fmt: dict[tuple[str, str], tuple] = {}
-        self._agent = None
-
-    def groups(self, scope: str) -> list[list[str]]:
-        if scope == "all":
-            return [list(self.ids)]
-        by: dict[str, list] = defaultdict(list)
-        for a in self.ids:
-            by[self.team[a]].append(a)
-        return [by[t] for t in sorted(by)]
-
-    def sources(self, names, agent: str | None = None) -> list[dict]:
-        """Where values came from: for a metric, its table, period and the agent's parts of the value
-        (numerator and denominator; the selection is in the period's ``metrics``); for a supervisor's
-        score, the manual_scores row."""
-        out = []
-        for m in sorted(names):
-            if m.startswith("manual."):
-                if agent is not None:
-                    item = m[7:]
-                    row = self.manual_src.get((agent, item))
-                    out.append(
-                        {
-                            "table": "manual_scores",
-                            "id": f"{agent}/{self.period_str}/{item}",
-                            "by": row.get("by") if row else None,
-                        }
-                    )
-                continue
-            static = self.how.get(m)
-            if static is None:
-                continue
-            entry = {"metric": m, "table": static.get("table"), "period": static.get("period")}
-            if agent is not None:
-                entry["num"], entry["den"] = self._parts(agent, m)
-            out.append(entry)
-        return out
-
-    def _parts(self, agent: str, m: str) -> tuple:
-        key = (agent, m)
-        got = self._fmt.get(key)
-        if got is None:
-            mv = self.values[agent].get(m)
-            got = (val(mv.num), val(mv.den)) if mv is not None else (None, None)
-            self._fmt[key] = got
-        return got
-
-
-def _srcs(sources: list[str]) -> list[dict]:
-    """ "table/id" texts → source objects."""
-    out = []
-    for text in sources:
-        table, _, ident = text.partition("/")
-        out.append({"table": table, "id": ident})
-    return out
-
-
-def _entry_sources(entries: list[dict], names) -> list[dict]:
-    """For a condition on the month's point entries (points.deductions, …), the events behind them."""
-    if "points.deductions" in names:
-        picked = [e for e in entries if e.get("_v", ZERO) < 0]
-    elif "points.warnings" in names:
-        picked = [e for e in entries if "note" in e]
-    else:
-        return []
-    return [src for e in picked for src in e.get("source", [])]
-
-
-def item_names(it) -> set[str]:
-    """The metrics and manual scores a scorecard item reads (for its sources)."""
-    found: set[str] = set()
-    if it.kind == "manual":
-        found.add(f"manual.{it.item}")
-    if getattr(it, "metric", None):
-        found.add(it.metric)
-    for attr in ("value", "expr", "target"):
-        text = getattr(it, attr, None)
-        if isinstance(text, str):
-            found |= expr.names_of(text)
-    for c in getattr(it, "counts", None) or []:
-        found.add(c.metric)
-    if it.kind == "rank":
-        found |= {k.metric for k in it.rank.by}
-    return {n for n in found if "." not in n or n.startswith("manual.")}
-
-
-def _rank_explain(detail: dict) -> dict:
-    return {"ranks": detail["ranks"], "composite": detail["composite"]}
-
-
-def _flag(flag: str, rule: str, reason: str, source: list, title: str | None = None) -> dict:
-    out = {
-        "flag": flag,
-        "rule": rule,
-        "reason": reason,
-        "source": source,
-        "human_decision": flag in S.HUMAN_DECISION,
-    }
-    if title:
-        out["title"] = title
-    return out
-
-
-def _iso(v) -> str | None:
-    if v is None:
-        return None
-    return v.isoformat() + ("Z" if hasattr(v, "hour") else "")
-
-
-def quota_counts(shares: list[Decimal], n: int) -> list[int]:
-    """Largest-remainder (Hamilton) rounding of shares × n; remainder ties go to the better grade."""
-    exact = [sh * n for sh in shares]
-    counts = [int(e) for e in exact]
-    left = n - sum(counts)
-    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - counts[i]), i))
-    for i in order[:left]:
-        counts[i] += 1
-    return counts

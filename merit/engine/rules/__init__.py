@@ -1,0 +1,1 @@
+"""Rule families of an assessment period (points, warning ladders, money, teams)."""
