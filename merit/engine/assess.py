@@ -17,8 +17,8 @@ from merit.engine.rules.common import (
     make_flag,
     quota_counts,
 )
-from merit.engine.rules.points import PointsRules
 from merit.engine.rules.ladders import LadderRules
+from merit.engine.rules.points import PointsRules
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import CENT, D, q, s, val
 from merit.engine.scoring.ranking import rank
