@@ -18,7 +18,9 @@ from merit.engine.rules.common import (
     quota_counts,
 )
 from merit.engine.rules.ladders import LadderRules
+from merit.engine.rules.money import MoneyRules
 from merit.engine.rules.points import PointsRules
+from merit.engine.rules.teams import TeamRules
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import CENT, D, q, s, val
 from merit.engine.scoring.ranking import rank
@@ -26,6 +28,11 @@ from merit.engine.state import CHECK_POINTS, AgentState, CarriedState, is_check_
 from merit.engine.tables import TABLES
 
 AGENT_COLUMNS = list(TABLES["agents"].column_names)
+
+
+def _bonus_total(results: dict, members: list[str]) -> str | None:
+    bonuses = [D(results[a]["bonus"]) for a in members if results[a].get("bonus") is not None]
+    return s(sum(bonuses, ZERO), CENT) if bonuses else None
 
 
 def needed_metrics(lp: LoadedPolicy) -> set[str]:
@@ -71,11 +78,22 @@ def needed_metrics(lp: LoadedPolicy) -> set[str]:
         from_text(p.bonus.factor)
     for f in p.flags:
         from_text(f.when)
+    for r in p.money:
+        from_text(r.when)
+        from_text(r.amount)
+        if r.rank is not None:
+            found |= {k.metric for k in [*r.rank.by, *r.rank.tie_break]}
+    for r in p.teams:
+        if r.when:
+            found |= {n.removeprefix("team.") for n in expr.names_of(r.when) if n.startswith("team.")}
+            from_text(r.when)
+        if r.rank is not None:
+            found.add(r.rank.metric)
     from_text(p.population)
     return found
 
 
-class Assessment(PointsRules, LadderRules):
+class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules):
     """One policy over one data package; ``run(periods)`` returns the results document."""
 
     def __init__(self, backend, lp: LoadedPolicy):
@@ -165,6 +183,10 @@ class Assessment(PointsRules, LadderRules):
         envs: dict[str, dict] = {}
         for a in agents:
             env = self._agent_env(a)
+            hired = a.get("hired_on")
+            env["agent.tenure_months"] = (
+                Decimal((period.year - hired.year) * 12 + period.month - hired.month) if hired else None
+            )
             env.update({m: v.value for m, v in values[a["agent_id"]].items()})
             env.update({f"benchmark.{k}": v for k, v in bench.items()})
             env.update(manual.get(a["agent_id"], {}))
@@ -172,6 +194,7 @@ class Assessment(PointsRules, LadderRules):
 
         ctx = PeriodCtx(period, ids, agent_team, values, how, envs, manual_src)
         ctx.state_in = {a: state.get(a) for a in ids}
+        ctx.team_state_in = state.teams
         ctx.state_out = {a: AgentState(streaks=dict(ctx.state_in[a].streaks)) for a in ids}
         results = {
             a: {"agent_id": a, "team_id": agent_team[a], "lines": [], "sanctions": [], "flags": []}
@@ -184,6 +207,11 @@ class Assessment(PointsRules, LadderRules):
         if p.scorecard:
             self._scorecard(ctx, results)
         self._grading(ctx, results)
+        if p.money:
+            self._money(ctx, results)
+        teams_out = self._teams(ctx, results, agents)
+        if p.teams:
+            self._team_rules(ctx, results, teams_out)
         if p.bonus:
             self._bonus(ctx, results)
         self._flags(ctx, results)
@@ -191,7 +219,15 @@ class Assessment(PointsRules, LadderRules):
             results[a]["state_in"] = ctx.state_in[a].to_json()
             results[a]["state_out"] = ctx.state_out[a].to_json()
         agents_out = [self._finish(results[a]) for a in ids]
-        carried = CarriedState(period, self.lp.sha256, ctx.state_out)
+        carried = CarriedState(
+            period,
+            self.lp.sha256,
+            ctx.state_out,
+            {t: dict(v["state_out"]["streaks"]) for t, v in teams_out.items()},
+        )
+        for t in teams_out.values():
+            t["bonus_total"] = _bonus_total(results, t["_members"])
+            t.pop("_members")
         checks = [c for c in CHECK_POINTS if is_check_point(period, c)]
         return {
             "period": str(period),
@@ -199,7 +235,7 @@ class Assessment(PointsRules, LadderRules):
             "benchmarks": {k: val(v) for k, v in sorted(bench.items())},
             "metrics": {m: how[m] for m in sorted(how)},
             "agents": agents_out,
-            "teams": self._teams(ctx, results, agents),
+            "teams": [teams_out[t] for t in sorted(teams_out)],
         }, carried
 
     # ---- points budget ----------------------------------------------------------------------------
@@ -387,6 +423,10 @@ class Assessment(PointsRules, LadderRules):
                     whole = int((v - above).to_integral_value(rounding="ROUND_FLOOR"))
                     adj += whole * rate
                     parts.append(f"{whole} point(s) above {val(above)} × {val(rate)}%")
+            money_pct = env.get("money.bonus_percent") or ZERO
+            if money_pct:
+                adj += money_pct
+                parts.append(f"money rules: {val(money_pct)}%")
             amount = base * factor * (1 + adj / 100)
             if b.floor_zero and amount < 0:
                 amount = ZERO
@@ -440,27 +480,36 @@ class Assessment(PointsRules, LadderRules):
         r["flags"].sort(key=lambda f: (f["flag"], f["rule"]))
         return r
 
-    def _teams(self, ctx, results, agents) -> list[dict]:
+    def _teams(self, ctx, results, agents) -> dict[str, dict]:
+        """Team summaries (the bonus total is added once bonuses are known)."""
+        leads = {r["team_id"]: r.get("lead_agent_id") for r in self._team_rows()}
         teams: dict[str, list] = defaultdict(list)
         for a in ctx.ids:
-            teams[ctx.team[a]].append(results[a])
-        out = []
+            teams[ctx.team[a]].append(a)
+        out = {}
         for t in sorted(teams):
-            rs = teams[t]
+            rs = [results[a] for a in teams[t]]
             scores = [D(r["score"]) for r in rs if r.get("score") is not None]
             grades: dict[str, int] = defaultdict(int)
             for r in rs:
                 if r.get("grade"):
                     grades[r["grade"]] += 1
-            bonuses = [D(r["bonus"]) for r in rs if r.get("bonus") is not None]
-            out.append(
-                {
-                    "team_id": t,
-                    "agents": len(rs),
-                    "mean_score": s(q(sum(scores) / len(scores))) if scores else None,
-                    "grades": dict(sorted(grades.items())),
-                    "bonus_total": s(sum(bonuses, ZERO), CENT) if bonuses else None,
-                    "flags": [],
-                }
-            )
+            out[t] = {
+                "team_id": t,
+                "lead_agent_id": leads.get(t),
+                "agents": len(rs),
+                "mean_score": s(q(sum(scores) / len(scores))) if scores else None,
+                "grades": dict(sorted(grades.items())),
+                "rules": [],
+                "state_in": {"streaks": dict(ctx.team_state_in.get(t, {}))},
+                "state_out": {"streaks": dict(ctx.team_state_in.get(t, {}))},
+                "_members": teams[t],
+            }
         return out
+
+    def _team_rows(self) -> list[dict]:
+        cache = self.__dict__.get("_teams_cache")
+        if cache is None:
+            cache = fetch_rows(self.backend, "teams", None, ["team_id", "lead_agent_id"], order=["team_id"])
+            self.__dict__["_teams_cache"] = cache
+        return cache

@@ -47,6 +47,7 @@ class AgentState:
     cycle: str | None = None  # the cycle that balance belongs to
     streaks: dict[str, int] = field(default_factory=dict)  # check rule → consecutive check points held
     warnings: list[dict] = field(default_factory=list)  # active ladder warnings (ladder.ActiveWarning json)
+    occurrences: dict[str, list[str]] = field(default_factory=dict)  # money rule → dates still in its window
 
     def to_json(self) -> dict:
         return {
@@ -54,6 +55,7 @@ class AgentState:
             "cycle": self.cycle,
             "streaks": dict(sorted(self.streaks.items())),
             "warnings": list(self.warnings),
+            "occurrences": {k: list(v) for k, v in sorted(self.occurrences.items()) if v},
         }
 
     @classmethod
@@ -65,6 +67,7 @@ class AgentState:
             cycle=data.get("cycle"),
             streaks={str(k): int(v) for k, v in (data.get("streaks") or {}).items()},
             warnings=list(data.get("warnings") or []),
+            occurrences={str(k): list(v) for k, v in (data.get("occurrences") or {}).items()},
         )
 
 
@@ -75,6 +78,7 @@ class CarriedState:
     period: Period | None = None
     policy_sha256: str | None = None
     agents: dict[str, AgentState] = field(default_factory=dict)
+    teams: dict[str, dict[str, int]] = field(default_factory=dict)  # team → team rule streaks
 
     def get(self, agent_id: str) -> AgentState:
         return self.agents.get(agent_id) or AgentState()
@@ -92,6 +96,12 @@ def state_from_results(doc: dict, policy_sha256: str, first_period: Period) -> C
         period = Period.parse(last["period"])
         sha = doc["policy"]["sha256"]
         agents = {a["agent_id"]: AgentState.from_json(a.get("state_out")) for a in last["agents"]}
+        teams = {
+            t["team_id"]: {
+                str(k): int(v) for k, v in ((t.get("state_out") or {}).get("streaks") or {}).items()
+            }
+            for t in last.get("teams", [])
+        }
     except (KeyError, IndexError, TypeError, ValueError) as e:
         raise StateError(f"not a merit results.json with carried state ({e})") from None
     if sha != policy_sha256:
@@ -102,4 +112,4 @@ def state_from_results(doc: dict, policy_sha256: str, first_period: Period) -> C
         raise StateError(
             f"the state ends in {period}; it can only start {period.shift(1)}, not {first_period}"
         )
-    return CarriedState(period, sha, agents)
+    return CarriedState(period, sha, agents, teams)

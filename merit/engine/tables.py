@@ -294,4 +294,8 @@ INCIDENT_KINDS = {
     "issue.reported": "及时上报重大问题 / major problem reported in time",
     "partner.untracked": "合作商家售后未跟进到底 / partner-merchant case not tracked to the end",
     "info_leak": "泄露客户信息 / leaked customer data",
+    "misleading": "误导消费者 / misleading consumers",
+    "praise.written": "客户书面表扬 / written praise from a customer",
+    "procedure.breach": "违反工作流程 / breaking procedure",
+    "improvement.adopted": "流程改进被采纳 / process improvement adopted (severity: minor, major)",
 }

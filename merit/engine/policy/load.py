@@ -169,6 +169,9 @@ def _apply_overrides(policy: Policy, overrides: dict[str, str], source: str) -> 
 
 AGENT_FIELDS = set(TABLES["agents"].column_names)
 RESULT_NAMES = {
+    "money.fines",
+    "money.rewards",
+    "money.bonus_percent",
     "ladder.offences",
     "ladder.fines",
     "score",
@@ -187,7 +190,7 @@ def allowed_names(policy: Policy, metrics: dict[str, MetricDef], params: dict) -
     names = set(metrics) | RESULT_NAMES
     names |= {f"benchmark.{m}" for m in metrics}
     names |= {f"param.{p}" for p in params}
-    names |= {f"agent.{c}" for c in AGENT_FIELDS}
+    names |= {f"agent.{c}" for c in AGENT_FIELDS} | {"agent.tenure_months"}
     if policy.scorecard:
         names |= {f"item.{it.id}" for it in policy.scorecard.items}
     if policy.ladder:
@@ -316,6 +319,20 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
         check_expr(policy.ladder.window_months, ("ladder", "window_months"))
         for i, o in enumerate(policy.ladder.offences):
             _check_events(o.events, ("ladder", "offences", i, "events"), bad)
+    for i, r in enumerate(policy.money):
+        loc = ("money", i)
+        if r.events is not None:
+            _check_events(r.events, (*loc, "events"), bad)
+        for attr in ("when", "amount", "bonus_percent", "window_months"):
+            check_expr(getattr(r, attr), (*loc, attr))
+        if r.rank is not None:
+            for k in [*r.rank.by, *r.rank.tie_break]:
+                check_metric(k.metric, (*loc, "rank"))
+    team_names = {f"team.{m}" for m in metrics} | {f"benchmark.{m}" for m in metrics}
+    for i, r in enumerate(policy.teams):
+        check_expr(r.when, ("teams", i, "when"), extra=team_names)
+        if r.rank is not None:
+            check_metric(r.rank.metric, ("teams", i, "rank", "metric"))
     if policy.grading and policy.grading.mode == "absolute":
         check_expr(policy.grading.on, ("grading", "on"))
     if policy.grading and policy.grading.mode == "forced":

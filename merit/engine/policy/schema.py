@@ -273,6 +273,86 @@ class Points(Strict):
     ranks: list[RankAward] = []
 
 
+# ---- money: fines and rewards -------------------------------------------------------------------------
+
+
+class SequenceStep(Strict):
+    """What the n-th occurrence brings (1st warning, 2nd ¥200, 3rd dismissal review …)."""
+
+    amount: Decimal | None = Field(None, ge=0)
+    bonus_percent: Decimal | None = None  # change of the month bonus (−10 = cut by 10 %)
+    warning: bool = False
+    flag: FlagKind | None = None
+
+
+class MoneyRule(Strict):
+    """A fine (罚款/乐捐) or reward (奖励) in CNY: per event, per month when a condition holds, or to the
+    places of a ranking. Fines and rewards are amounts ≥ 0; ``kind`` says which way they go."""
+
+    id: Ident
+    label: Text
+    kind: Literal["fine", "reward"]
+    events: EventSel | None = None
+    when: str | None = None
+    rank: RankSpec | None = None
+    at: Literal["month_end", "quarter_end", "year_end"] = "month_end"  # for `when` and `rank` rules
+    amount: NumOrExpr | None = None
+    amount_by: PointsBy | None = None  # by a column of the event (e.g. severity)
+    amount_bands: PointsBands | None = None  # by a numeric column of the event (e.g. loss, delay)
+    places: list[Decimal] = []  # rank rules: amounts for places 1, 2, …
+    bonus_percent: NumOrExpr | None = None  # change of the month bonus instead of an amount
+    sequence: list[SequenceStep] | None = None  # by occurrence; the last step repeats
+    window_months: NumOrExpr | None = (
+        None  # occurrences count within this rolling window (default: the month)
+    )
+    flags: list[FlagKind] = []
+    rulebook: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if sum(x is not None for x in (self.events, self.when, self.rank)) != 1:
+            raise ValueError("a money rule has exactly one of events, when, rank")
+        effects = [self.amount, self.amount_by, self.amount_bands, self.bonus_percent, self.sequence]
+        if self.rank is not None:
+            if not self.places or any(e is not None for e in effects):
+                raise ValueError("a rank money rule gives `places` amounts and nothing else")
+        elif sum(e is not None for e in effects) != 1 and not (
+            self.flags and all(e is None for e in effects)
+        ):
+            raise ValueError("give exactly one of amount, amount_by, amount_bands, bonus_percent, sequence")
+        if self.events is None and (self.amount_by or self.amount_bands or self.sequence):
+            raise ValueError("amount_by, amount_bands and sequence apply to events")
+        return self
+
+
+# ---- team rules -------------------------------------------------------------------------------------
+
+
+class TeamRule(Strict):
+    """A rule over teams: a condition on the team's pooled metrics (``team.<metric>``), held at
+    ``consecutive`` check points in a row, or the first ``places`` of a ranking of teams. It raises a
+    flag on the team and its lead, and may give each member points or money, or the team an amount."""
+
+    id: Ident
+    label: Text
+    when: str | None = None
+    rank: RankKey | None = None  # rank teams by one pooled metric
+    places: int = Field(1, ge=1)
+    at: Literal["month_end", "quarter_end", "year_end"] = "month_end"
+    consecutive: int = Field(1, ge=1)
+    flag: FlagKind | None = None
+    member_points: Decimal | None = None
+    member_amount: Decimal | None = Field(None, ge=0)
+    team_amount: Decimal | None = Field(None, ge=0)
+    rulebook: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.when is None) == (self.rank is None):
+            raise ValueError("a team rule has exactly one of when, rank")
+        return self
+
+
 # ---- warning ladders --------------------------------------------------------------------------------
 
 
@@ -424,6 +504,8 @@ class Policy(Strict):
     scorecard: Scorecard | None = None
     points: Points | None = None
     ladder: Ladder | None = None
+    money: list[MoneyRule] = []
+    teams: list[TeamRule] = []
     grading: Grading | None = None
     bonus: Bonus | None = None
     flags: list[FlagRule] = []
@@ -437,8 +519,8 @@ class Policy(Strict):
 
     @model_validator(mode="after")
     def _something(self):
-        if not (self.scorecard or self.points or self.ladder):
-            raise ValueError("a policy has a scorecard, a points budget or a warning ladder")
+        if not (self.scorecard or self.points or self.ladder or self.money):
+            raise ValueError("a policy has a scorecard, a points budget, a warning ladder or money rules")
         return self
 
 
