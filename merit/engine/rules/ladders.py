@@ -40,7 +40,7 @@ class LadderRules:
                 results[a]["flags"].append(
                     {**make_flag(f["flag"], f["rule"], f["reason"], srcs(f["source"])), "on": f["on"]}
                 )
-            ctx.state_out[a].warnings = [w.to_json() for w in out.active]
+            ctx.state_out[a].warnings = [w.to_json() for w in out.active if w.expires > ctx.period.last_day]
             env = ctx.envs[a]
             env["ladder.offences"] = Decimal(out.offences)
             env["ladder.fines"] = sum((w["fine"] for w in out.issued), ZERO)
