@@ -18,6 +18,7 @@ from merit.engine.rules.common import (
     quota_counts,
 )
 from merit.engine.rules.ladders import LadderRules
+from merit.engine.rules.levels import LevelRules
 from merit.engine.rules.money import MoneyRules
 from merit.engine.rules.points import PointsRules
 from merit.engine.rules.teams import TeamRules
@@ -80,9 +81,16 @@ def needed_metrics(lp: LoadedPolicy) -> set[str]:
         from_text(f.when)
     for r in p.money:
         from_text(r.when)
+        from_text(r.eligible)
         from_text(r.amount)
         if r.rank is not None:
             found |= {k.metric for k in [*r.rank.by, *r.rank.tie_break]}
+    if p.levels:
+        for row in p.levels.rows:
+            for c in [*row.promote, *row.demote]:
+                from_text(c)
+    if p.fee:
+        from_text(p.fee.amount)
     for r in p.teams:
         if r.when:
             found |= {n.removeprefix("team.") for n in expr.names_of(r.when) if n.startswith("team.")}
@@ -93,7 +101,7 @@ def needed_metrics(lp: LoadedPolicy) -> set[str]:
     return found
 
 
-class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules):
+class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
     """One policy over one data package; ``run(periods)`` returns the results document."""
 
     def __init__(self, backend, lp: LoadedPolicy):
@@ -195,7 +203,10 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules):
         ctx = PeriodCtx(period, ids, agent_team, values, how, envs, manual_src)
         ctx.state_in = {a: state.get(a) for a in ids}
         ctx.team_state_in = state.teams
-        ctx.state_out = {a: AgentState(streaks=dict(ctx.state_in[a].streaks)) for a in ids}
+        # the closing state starts as a copy of the opening one; each rule family updates its part
+        ctx.state_out = {a: AgentState.from_json(ctx.state_in[a].to_json()) for a in ids}
+        if p.levels:
+            self._set_levels(ctx)
         results = {
             a: {"agent_id": a, "team_id": agent_team[a], "lines": [], "sanctions": [], "flags": []}
             for a in ids
@@ -209,6 +220,10 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules):
         self._grading(ctx, results)
         if p.money:
             self._money(ctx, results)
+        if p.levels:
+            self._levels(ctx, results)
+        if p.fee:
+            self._fee(ctx, results)
         teams_out = self._teams(ctx, results, agents)
         if p.teams:
             self._team_rules(ctx, results, teams_out)
@@ -216,6 +231,8 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules):
             self._bonus(ctx, results)
         self._flags(ctx, results)
         for a in ids:
+            if ctx.suspended(a):
+                results[a]["status"] = "suspended"
             results[a]["state_in"] = ctx.state_in[a].to_json()
             results[a]["state_out"] = ctx.state_out[a].to_json()
         agents_out = [self._finish(results[a]) for a in ids]
@@ -401,6 +418,10 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules):
         for a in ctx.ids:
             env = ctx.envs[a]
             base = D(I.ev(b.base, env))
+            if ctx.suspended(a):
+                results[a]["bonus"] = s(ZERO, CENT)
+                results[a]["bonus_explain"] = {"note": "suspended this month (停止服务): no bonus"}
+                continue
             if base is None:
                 results[a]["bonus"] = None
                 results[a]["bonus_explain"] = {"note": f"{b.base} is empty: no bonus computed"}

@@ -76,13 +76,14 @@ class Offence:
     rule: str
     label: str
     source: str  # "table/id"
+    count: int = 1  # records of its level it issues (S4: absence = 2 warnings)
 
 
 @dataclass
 class LadderOutcome:
     active: list[ActiveWarning]
     issued: list[dict]  # sanctions to report (warnings with fines, conversions)
-    flags: list[dict]  # after-final dismissal reviews, flag-only levels
+    flags: list[dict]  # after-final reviews, flag levels reached by an offence or by conversion
     offences: int
 
 
@@ -94,20 +95,23 @@ def run_ladder(
     after_final: str | None,
     conversion_fines: bool,
 ) -> LadderOutcome:
-    """Apply one month's offences (already sorted) to the warnings still active.
+    """Apply one month's offences (already sorted) to the records still active.
 
-    ``levels``: ordered lowest first, each {id, fine (Decimal), convert (int | None), warning (bool)}."""
+    ``levels``: ordered lowest first, each {id, fine, convert, warning (bool), flag, window}. Every level
+    keeps records: a warning level issues warnings (with their fine), a flag level raises its flag (e.g.
+    suspension); both count toward conversion into the next level within the level's window."""
     by_id = {lv["id"]: i for i, lv in enumerate(levels)}
     final_level = max((i for i, lv in enumerate(levels) if lv["warning"]), default=None)
-    active = list(active)
-    issued: list[dict] = []
-    flags: list[dict] = []
+    state = _Run(levels, list(active), [], [], window_months, conversion_fines)
     for off in offences:
         day = local_date(off.at)
-        active = [w for w in active if w.expires > day]
-        lvl = levels[by_id[off.level]]
-        if after_final and final_level is not None and any(by_id[w.level] == final_level for w in active):
-            flags.append(
+        state.active = [w for w in state.active if w.expires > day]
+        if (
+            after_final
+            and final_level is not None
+            and any(by_id[w.level] == final_level for w in state.active)
+        ):
+            state.flags.append(
                 {
                     "flag": after_final,
                     "rule": off.rule,
@@ -116,59 +120,71 @@ def run_ladder(
                     "reason": f"new offence '{off.label}' while a {levels[final_level]['id']} warning is active",
                 }
             )
-        if not lvl["warning"]:
-            flags.append(
+        for _ in range(off.count):
+            state.record(by_id[off.level], day, (off.source,), off.rule, off.label, fined=True)
+            state.convert(day)
+    return LadderOutcome(state.active, state.issued, state.flags, len(offences))
+
+
+@dataclass
+class _Run:
+    levels: list[dict]
+    active: list[ActiveWarning]
+    issued: list[dict]
+    flags: list[dict]
+    window_months: int
+    conversion_fines: bool
+
+    def record(self, i: int, day: date, sources: tuple, rule: str, reason: str, fined: bool) -> None:
+        lv = self.levels[i]
+        months = lv.get("window") or self.window_months
+        if lv["warning"] or lv.get("convert"):  # a flag level keeps records only to convert them
+            self.active.append(ActiveWarning(lv["id"], day, add_months(day, months), sources, rule))
+        if lv["warning"]:
+            self.issued.append(
                 {
-                    "flag": lvl["flag"],
-                    "rule": off.rule,
-                    "source": [off.source],
+                    "kind": f"{lv['id']}_warning",
+                    "fine": lv["fine"] if fined else Decimal(0),
                     "on": day.isoformat(),
-                    "reason": f"offence '{off.label}' of level {lvl['id']}",
+                    "rule": rule,
+                    "reason": reason,
+                    "source": list(sources),
                 }
             )
-            continue
-        w = ActiveWarning(off.level, day, add_months(day, window_months), (off.source,), off.rule)
-        active.append(w)
-        issued.append(
-            {
-                "kind": f"{off.level}_warning",
-                "fine": lvl["fine"],
+        else:
+            flag = {
+                "flag": lv["flag"],
+                "rule": rule,
+                "source": list(sources),
                 "on": day.isoformat(),
-                "rule": off.rule,
-                "reason": off.label,
-                "source": [off.source],
+                "reason": reason if rule == "conversion" else f"offence '{reason}' of level {lv['id']}",
             }
-        )
-        _convert(levels, by_id, active, issued, day, window_months, conversion_fines)
-    return LadderOutcome(active, issued, flags, len(offences))
+            if lv.get("suspend_months"):
+                flag["suspend_months"] = lv["suspend_months"]
+            self.flags.append(flag)
 
-
-def _convert(levels, by_id, active, issued, day, window_months, conversion_fines) -> None:
-    changed = True
-    while changed:
-        changed = False
-        for i, lv in enumerate(levels):
-            n = lv.get("convert")
-            if not n or i + 1 >= len(levels) or not levels[i + 1]["warning"]:
-                continue
-            same = [w for w in active if w.level == lv["id"]]
-            if len(same) >= n:
-                used = sorted(same, key=lambda w: (w.on, w.source))[:n]
-                for w in used:
-                    active.remove(w)
-                nxt = levels[i + 1]
-                sources = tuple(s for w in used for s in w.source)
-                active.append(
-                    ActiveWarning(nxt["id"], day, add_months(day, window_months), sources, "conversion")
-                )
-                issued.append(
-                    {
-                        "kind": f"{nxt['id']}_warning",
-                        "fine": nxt["fine"] if conversion_fines else Decimal(0),
-                        "on": day.isoformat(),
-                        "rule": "conversion",
-                        "reason": f"{n} {lv['id']} warnings = 1 {nxt['id']} warning",
-                        "source": list(sources),
-                    }
-                )
-                changed = True
+    def convert(self, day: date) -> None:
+        changed = True
+        while changed:
+            changed = False
+            for i, lv in enumerate(self.levels):
+                n = lv.get("convert")
+                if not n or i + 1 >= len(self.levels):
+                    continue
+                same = [w for w in self.active if w.level == lv["id"]]
+                if len(same) >= n:
+                    used = sorted(same, key=lambda w: (w.on, w.source))[:n]
+                    for w in used:
+                        self.active.remove(w)
+                    sources = tuple(src for w in used for src in w.source)
+                    nxt = self.levels[i + 1]
+                    self.record(
+                        i + 1,
+                        day,
+                        sources,
+                        "conversion",
+                        f"{n} {lv['id']} {'warnings' if lv['warning'] else 'times'} = "
+                        + (f"1 {nxt['id']} warning" if nxt["warning"] else nxt["id"]),
+                        fined=self.conversion_fines,
+                    )
+                    changed = True

@@ -48,6 +48,8 @@ class AgentState:
     streaks: dict[str, int] = field(default_factory=dict)  # check rule → consecutive check points held
     warnings: list[dict] = field(default_factory=list)  # active ladder warnings (ladder.ActiveWarning json)
     occurrences: dict[str, list[str]] = field(default_factory=dict)  # money rule → dates still in its window
+    suspended_through: str | None = None  # last month (YYYY-MM) of a suspension (停止服务)
+    level: str | None = None  # the level the agent holds next month (level ladders)
 
     def to_json(self) -> dict:
         return {
@@ -56,6 +58,8 @@ class AgentState:
             "streaks": dict(sorted(self.streaks.items())),
             "warnings": list(self.warnings),
             "occurrences": {k: list(v) for k, v in sorted(self.occurrences.items()) if v},
+            "suspended_through": self.suspended_through,
+            "level": self.level,
         }
 
     @classmethod
@@ -68,6 +72,8 @@ class AgentState:
             streaks={str(k): int(v) for k, v in (data.get("streaks") or {}).items()},
             warnings=list(data.get("warnings") or []),
             occurrences={str(k): list(v) for k, v in (data.get("occurrences") or {}).items()},
+            suspended_through=data.get("suspended_through"),
+            level=data.get("level"),
         )
 
 

@@ -169,6 +169,9 @@ def _apply_overrides(policy: Policy, overrides: dict[str, str], source: str) -> 
 
 AGENT_FIELDS = set(TABLES["agents"].column_names)
 RESULT_NAMES = {
+    "level",
+    "level.fee_factor",
+    "fee",
     "money.fines",
     "money.rewards",
     "money.bonus_percent",
@@ -323,7 +326,7 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
         loc = ("money", i)
         if r.events is not None:
             _check_events(r.events, (*loc, "events"), bad)
-        for attr in ("when", "amount", "bonus_percent", "window_months"):
+        for attr in ("when", "amount", "bonus_percent", "window_months", "eligible"):
             check_expr(getattr(r, attr), (*loc, attr))
         if r.rank is not None:
             for k in [*r.rank.by, *r.rank.tie_break]:
@@ -333,6 +336,14 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
         check_expr(r.when, ("teams", i, "when"), extra=team_names)
         if r.rank is not None:
             check_metric(r.rank.metric, ("teams", i, "rank", "metric"))
+    if policy.levels:
+        for i, row in enumerate(policy.levels.rows):
+            for j, c in enumerate(row.promote):
+                check_expr(c, ("levels", "rows", i, "promote", j))
+            for j, c in enumerate(row.demote):
+                check_expr(c, ("levels", "rows", i, "demote", j))
+    if policy.fee:
+        check_expr(policy.fee.amount, ("fee", "amount"))
     if policy.grading and policy.grading.mode == "absolute":
         check_expr(policy.grading.on, ("grading", "on"))
     if policy.grading and policy.grading.mode == "forced":

@@ -300,6 +300,7 @@ class MoneyRule(Strict):
     amount_by: PointsBy | None = None  # by a column of the event (e.g. severity)
     amount_bands: PointsBands | None = None  # by a numeric column of the event (e.g. loss, delay)
     places: list[Decimal] = []  # rank rules: amounts for places 1, 2, …
+    eligible: str | None = None  # rank rules: who may be ranked (e.g. "tickets_handled > 0")
     bonus_percent: NumOrExpr | None = None  # change of the month bonus instead of an amount
     sequence: list[SequenceStep] | None = None  # by occurrence; the last step repeats
     window_months: NumOrExpr | None = (
@@ -360,8 +361,10 @@ class LadderLevel(Strict):
     id: Ident  # e.g. verbal, written, final, dismissal
     label: Text
     fine: Decimal = Field(Decimal(0), ge=0)  # 乐捐 per warning of this level
-    convert: int | None = Field(None, ge=2)  # this many active warnings make one of the next level
+    convert: int | None = Field(None, ge=2)  # this many active records make one of the next level
     flag: FlagKind | None = None  # a level that raises a flag instead of a warning (e.g. dismissal review)
+    window_months: NumOrExpr | None = None  # how long a record of this level counts (default: the ladder's)
+    suspend_months: int | None = Field(None, ge=1)  # a suspension level: no duties for the next N months
 
 
 class Offence(Strict):
@@ -369,6 +372,7 @@ class Offence(Strict):
     label: Text
     level: Ident
     events: EventSel
+    count: int = Field(1, ge=1)  # records of its level each offence issues (S4: absence = 2 warnings)
     rulebook: str | None = None
 
 
@@ -390,9 +394,50 @@ class Ladder(Strict):
             if o.level not in ids:
                 raise ValueError(f"offence {o.id!r}: unknown level {o.level!r} (levels: {', '.join(ids)})")
         for lv in self.levels:
-            if lv.flag and (lv.fine or lv.convert):
-                raise ValueError(f"level {lv.id!r} raises a flag: it has no fine and does not convert")
+            if lv.flag and lv.fine:
+                raise ValueError(f"level {lv.id!r} raises a flag: it has no fine")
+            if lv.suspend_months and lv.flag != "suspension":
+                raise ValueError(f"level {lv.id!r}: suspend_months goes with flag: suspension")
         return self
+
+
+# ---- level ladders and the service fee ----------------------------------------------------------------
+
+
+class LevelRow(Strict):
+    """One level of a monthly level ladder (lowest first). Promotion next month needs every ``promote``
+    criterion of the current level to hold this month; demotion next month needs any one ``demote``."""
+
+    id: Ident
+    label: Text
+    promote: list[str] = []
+    demote: list[str] = []
+    invite_only: bool = False  # not reached automatically from the level below: only by invitation
+    fee_factor: Decimal | None = None
+
+
+class Levels(Strict):
+    rows: list[LevelRow] = Field(min_length=2)
+    initial: Ident | None = None  # the level of an agent with none (default: agents.level, else the lowest)
+
+    @model_validator(mode="after")
+    def _ids(self):
+        ids = [r.id for r in self.rows]
+        if len(set(ids)) != len(ids):
+            raise ValueError("level ids must be unique")
+        if self.initial and self.initial not in ids:
+            raise ValueError(f"initial level {self.initial!r} is not a level")
+        return self
+
+
+class Fee(Strict):
+    """The month's service fee (劳务费) of cloud agents, settled per natural month and paid by a day of
+    the next month, moved to a working day (Chinese calendar with 调休)."""
+
+    amount: str  # expression, e.g. "agent.base_bonus * level.fee_factor"
+    pay_day: int = Field(10, ge=1, le=28)
+    holiday_shift: Literal["before", "after"] = "before"  # 提前 or 顺延
+    round_to: Decimal = Decimal("0.01")
 
 
 # ---- grades and bonus -------------------------------------------------------------------------------
@@ -505,6 +550,8 @@ class Policy(Strict):
     points: Points | None = None
     ladder: Ladder | None = None
     money: list[MoneyRule] = []
+    levels: Levels | None = None
+    fee: Fee | None = None
     teams: list[TeamRule] = []
     grading: Grading | None = None
     bonus: Bonus | None = None
@@ -519,7 +566,7 @@ class Policy(Strict):
 
     @model_validator(mode="after")
     def _something(self):
-        if not (self.scorecard or self.points or self.ladder or self.money):
+        if not (self.scorecard or self.points or self.ladder or self.money or self.levels):
             raise ValueError("a policy has a scorecard, a points budget, a warning ladder or money rules")
         return self
 

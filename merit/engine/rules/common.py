@@ -21,6 +21,11 @@ class PeriodCtx:
         self._fmt: dict[tuple[str, str], tuple] = {}
         self._agent = None
 
+    def suspended(self, agent: str) -> bool:
+        """Whether the agent serves a suspension (停止服务) this month."""
+        through = self.state_in[agent].suspended_through
+        return bool(through) and self.period_str <= through
+
     def groups(self, scope: str) -> list[list[str]]:
         if scope == "all":
             return [list(self.ids)]

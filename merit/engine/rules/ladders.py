@@ -18,18 +18,29 @@ class LadderRules:
 
     def _ladder(self, ctx: PeriodCtx, results: dict) -> None:
         lad = self.policy.ladder
+        penv = {f"param.{k}": v for k, v in self.params.items()}
         levels = [
-            {"id": lv.id, "fine": lv.fine, "convert": lv.convert, "warning": lv.flag is None, "flag": lv.flag}
+            {
+                "id": lv.id,
+                "fine": lv.fine,
+                "convert": lv.convert,
+                "warning": lv.flag is None,
+                "flag": lv.flag,
+                "window": int(D(I.ev(lv.window_months, penv))) if lv.window_months is not None else None,
+                "suspend_months": lv.suspend_months,
+            }
             for lv in lad.levels
         ]
-        window = int(D(I.ev(lad.window_months, {f"param.{k}": v for k, v in self.params.items()})))
+        window = int(D(I.ev(lad.window_months, penv)))
         events = self._rule_events(ctx, lad.offences)
         per_agent: dict[str, list[Offence]] = defaultdict(list)
         for o in lad.offences:
             table = TABLES[o.events.table]
             for r in events[o.id]:
                 src = f"{table.name}/" + "/".join(str(r[k]) for k in table.key)
-                per_agent[r["agent_id"]].append(Offence(r[table.time], o.level, o.id, o.label.zh, src))
+                per_agent[r["agent_id"]].append(
+                    Offence(r[table.time], o.level, o.id, o.label.zh, src, o.count)
+                )
         for a in ctx.ids:
             offs = sorted(per_agent.get(a, []), key=lambda o: (local_date(o.at), str(o.at), o.source))
             before = [ActiveWarning.from_json(w) for w in ctx.state_in[a].warnings]
@@ -37,9 +48,13 @@ class LadderRules:
             for w in out.issued:
                 results[a]["sanctions"].append({**w, "fine": s(w["fine"], CENT), "source": srcs(w["source"])})
             for f in out.flags:
-                results[a]["flags"].append(
-                    {**make_flag(f["flag"], f["rule"], f["reason"], srcs(f["source"])), "on": f["on"]}
-                )
+                flag = {**make_flag(f["flag"], f["rule"], f["reason"], srcs(f["source"])), "on": f["on"]}
+                if f.get("suspend_months"):
+                    until = ctx.period.shift(f["suspend_months"])
+                    flag["suspended"] = {"from": str(ctx.period.shift(1)), "through": str(until)}
+                    prev = ctx.state_out[a].suspended_through
+                    ctx.state_out[a].suspended_through = max(prev or "", str(until))
+                results[a]["flags"].append(flag)
             ctx.state_out[a].warnings = [w.to_json() for w in out.active if w.expires > ctx.period.last_day]
             env = ctx.envs[a]
             env["ladder.offences"] = Decimal(out.offences)

@@ -46,6 +46,9 @@ class MoneyRules:
                         self._add(entries, results, a, e, r)
             else:
                 for group in ctx.groups(r.rank.scope):
+                    if r.eligible:
+                        fn = expr.compiled(r.eligible)
+                        group = [a for a in group if expr.truthy(fn(ctx.envs[a]))]
                     places, detail = rank(group, ctx.metric_values, r.rank.by, r.rank.tie_break)
                     for a, place in places.items():
                         if place <= len(r.places):

@@ -157,6 +157,8 @@ class PointsRules:
                 for c in (
                     getattr(r, "points_by", None) and r.points_by.column,
                     getattr(r, "points_bands", None) and r.points_bands.column,
+                    getattr(r, "amount_by", None) and r.amount_by.column,
+                    getattr(r, "amount_bands", None) and r.amount_bands.column,
                 )
                 if c
             }
