@@ -298,4 +298,8 @@ INCIDENT_KINDS = {
     "praise.written": "客户书面表扬 / written praise from a customer",
     "procedure.breach": "违反工作流程 / breaking procedure",
     "improvement.adopted": "流程改进被采纳 / process improvement adopted (severity: minor, major)",
+    "service.fault": "服务过失 / service fault (severity: serious = stopped, major = qualification cancelled)",
+    "exam.cheating": "考试代考或作弊 / exam taken by proxy or cheating",
+    "performance.faked": "绩效作假 / faked performance",
+    "service_rule.1": "违反服务制度第1条 / breaking service rule 1 (likewise service_rule.2 … service_rule.8)",
 }
