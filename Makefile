@@ -27,8 +27,11 @@ test: lint
 # The command-line assessment of the bundled sample package with every preset (no server needed).
 demo: $(VENV)/.installed
 	$(VENV)/bin/merit policy list
-	@for p in S1 S5 S6 S7 S10; do \
-	  $(VENV)/bin/merit assess --data sample_data/shop --policy $$p --period 2026-03 --out $(DEMO_DIR)/$$p || exit $$?; \
+	@for p in S1 S5 S6 S6-FD S7 S10; do \
+	  $(VENV)/bin/merit assess --data sample_data/shop --policy $$p --period 2026-03 --out $(DEMO_DIR)/$$p --limit 12 || exit $$?; \
+	done
+	@for p in S2 S3 S4 S8 S9; do \
+	  $(VENV)/bin/merit assess --data sample_data/shop --policy $$p --period 2026-01..2026-06 --out $(DEMO_DIR)/$$p --quiet || exit $$?; \
 	done
 	@echo "results written under $(DEMO_DIR)/<preset>/results.json"
 
