@@ -95,7 +95,7 @@ def needed_metrics(lp: LoadedPolicy) -> set[str]:
         if r.when:
             found |= {n.removeprefix("team.") for n in expr.names_of(r.when) if n.startswith("team.")}
             from_text(r.when)
-        if r.rank is not None:
+        if r.rank is not None and r.rank.metric in lp.metrics:
             found.add(r.rank.metric)
     from_text(p.population)
     return found

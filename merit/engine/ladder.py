@@ -126,6 +126,12 @@ def run_ladder(
     return LadderOutcome(state.active, state.issued, state.flags, len(offences))
 
 
+def _plural(lv: dict) -> str:
+    if not lv["warning"]:
+        return f"{lv['id']} times"
+    return f"{lv['id']}s" if lv["id"].endswith("warning") else f"{lv['id']} warnings"
+
+
 @dataclass
 class _Run:
     levels: list[dict]
@@ -143,7 +149,7 @@ class _Run:
         if lv["warning"]:
             self.issued.append(
                 {
-                    "kind": f"{lv['id']}_warning",
+                    "kind": lv["id"] if lv["id"].endswith("warning") else f"{lv['id']}_warning",
                     "fine": lv["fine"] if fined else Decimal(0),
                     "on": day.isoformat(),
                     "rule": rule,
@@ -183,8 +189,7 @@ class _Run:
                         day,
                         sources,
                         "conversion",
-                        f"{n} {lv['id']} {'warnings' if lv['warning'] else 'times'} = "
-                        + (f"1 {nxt['id']} warning" if nxt["warning"] else nxt["id"]),
+                        f"{n} {_plural(lv)} = " + (f"1 {nxt['id']} warning" if nxt["warning"] else nxt["id"]),
                         fined=self.conversion_fines,
                     )
                     changed = True

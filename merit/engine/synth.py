@@ -124,7 +124,7 @@ GIVEN = list(
 
 # Stable codes for the per-table random streams (never reorder: they make the output).
 _STREAMS = ("roster", "attendance", "chats", "tickets", "ratings", "refunds", "qa_reviews", "incidents")
-_STREAMS += ("exams", "sales", "manual_scores", "benchmarks", "drift")
+_STREAMS += ("exams", "sales", "manual_scores", "benchmarks", "drift", "redemptions")
 _STREAM = {name: i for i, name in enumerate(_STREAMS)}
 
 
@@ -656,6 +656,21 @@ def _refunds(rng, r, m, scale, id0):
     }
 
 
+def _redemptions(rng, r, m, id0):
+    """A few agents a month spend points on a prize or to offset a fine (S2)."""
+    a, t = _events(rng, r, m, np.full(r.n, 0.08))
+    n = len(a)
+    kind = (rng.random(n) < 0.3).astype(np.int64)  # 0 prize, 1 fine_offset
+    return {
+        "redemption_id": V(id0 + np.arange(1, n + 1), prefix="RD", width=10),
+        "agent_id": V(a, vocab=r.ids),
+        "at": V(t),
+        "points": V(rng.integers(5, 31, n)),
+        "kind": V(kind, vocab=pa.array(T.REDEMPTION_KINDS)),
+        "note": V(kind, vocab=pa.array(["兑换奖品", "抵扣罚款"])),
+    }
+
+
 def _qa(rng, r, m, id0):
     a, t = _events(rng, r, m, QA_PER_MONTH * (m.n_worked > 0))
     n = len(a)
@@ -833,6 +848,9 @@ def synth(
                 _incidents(_rng(seed, "incidents", mi), roster, month, sinks["incidents"].rows)
             )
             sinks["exams"].write(_exams(_rng(seed, "exams", mi), roster, month))
+            sinks["redemptions"].write(
+                _redemptions(_rng(seed, "redemptions", mi), roster, month, sinks["redemptions"].rows)
+            )
             sinks["sales"].write(_sales(_rng(seed, "sales", mi), roster, month, order_cents, customers))
             sinks["manual_scores"].write(_manual(_rng(seed, "manual_scores", mi), roster, month))
             sinks["benchmarks"].write(_benchmarks(_rng(seed, "benchmarks", mi), month))

@@ -85,6 +85,7 @@ TICKET_KINDS = (
 CHANNELS = ("chat", "phone", "email", "app", "wechat")
 RATING_SOURCES = ("survey", "review", "dsr")
 ATTENDANCE_STATUS = ("present", "late", "early_leave", "absent", "leave")
+REDEMPTION_KINDS = ("prize", "fine_offset")  # 积分兑换奖品 / 积分抵扣罚款
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -255,6 +256,20 @@ TABLES: dict[str, Table] = {
             key=("period", "metric"),
             time="period",
             label_zh="行业均值",
+        ),
+        Table(
+            "redemptions",
+            (
+                _c("redemption_id", ID, True),
+                _c("agent_id", ID, True, agent_ref=True),
+                _c("at", TIMESTAMP, True),
+                _c("points", INT, True, min=ZERO),
+                _c("kind", TEXT, True, choices=REDEMPTION_KINDS),
+                _c("note", TEXT),
+            ),
+            key=("redemption_id",),
+            time="at",
+            label_zh="积分兑换",
         ),
         Table(
             "exams",

@@ -140,3 +140,15 @@ def test_metric_catalogue_doc_is_current():
     assert doc.read_text("utf-8") == render_markdown(), (
         "docs/metrics.md is stale: run `merit metrics > docs/metrics.md`"
     )
+
+
+def test_data_package_doc_names_every_table_and_incident_kind():
+    from pathlib import Path
+
+    from merit.engine.tables import INCIDENT_KINDS, TABLES
+
+    doc = (Path(__file__).parents[2] / "docs" / "data-package.md").read_text("utf-8")
+    for name in TABLES:
+        assert f"| `{name}`" in doc, name
+    for kind in INCIDENT_KINDS:
+        assert f"`{kind}`" in doc, kind

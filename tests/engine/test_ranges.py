@@ -33,11 +33,14 @@ def test_a_year_runs_and_equals_months_passed_along(year, pid):
     assert all(p["agents"] for p in doc["periods"])
     # months 6..9 assessed alone, each from the state the month before left in the range's results
     for i in range(5, 9):
-        before = {**doc, "periods": doc["periods"][: i]}
+        before = {**doc, "periods": doc["periods"][:i]}
         state = state_from_results(before, policy.sha256, Period.parse(doc["periods"][i]["period"]))
         alone, _ = assess_package(year, policy, [doc["periods"][i]["period"]], state)
         assert canonical(alone["periods"][0]) == canonical(doc["periods"][i]), (pid, i + 1)
         for a_range, a_alone in zip(doc["periods"][i]["agents"], alone["periods"][0]["agents"], strict=True):
-            assert a_alone["state_in"] == doc["periods"][i - 1]["agents"][
-                [x["agent_id"] for x in doc["periods"][i - 1]["agents"]].index(a_range["agent_id"])
-            ]["state_out"]
+            assert (
+                a_alone["state_in"]
+                == doc["periods"][i - 1]["agents"][
+                    [x["agent_id"] for x in doc["periods"][i - 1]["agents"]].index(a_range["agent_id"])
+                ]["state_out"]
+            )

@@ -175,6 +175,7 @@ RESULT_NAMES = {
     "money.fines",
     "money.rewards",
     "money.bonus_percent",
+    "money.offsets",
     "ladder.offences",
     "ladder.fines",
     "score",
@@ -307,9 +308,14 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
                     bad((*loc, "events", "where"), f"unknown column {n!r} of table {table.name}")
             except expr.ExprError as e:
                 bad((*loc, "events", "where"), str(e))
-            for spec in (r.points_by, r.points_bands):
-                if spec and spec.column not in table.column_names:
-                    bad(loc, f"unknown column {spec.column!r} of table {table.name}")
+            for col in (
+                r.points_by and r.points_by.column,
+                r.points_bands and r.points_bands.column,
+                r.points_column,
+            ):
+                if col and col not in table.column_names:
+                    bad(loc, f"unknown column {col!r} of table {table.name}")
+            check_expr(r.points_rate, (*loc, "points_rate"))
         for i, a in enumerate(policy.points.awards):
             check_expr(a.when, ("points", "awards", i, "when"))
             check_expr(a.points, ("points", "awards", i, "points"))
@@ -326,7 +332,7 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
         loc = ("money", i)
         if r.events is not None:
             _check_events(r.events, (*loc, "events"), bad)
-        for attr in ("when", "amount", "bonus_percent", "window_months", "eligible"):
+        for attr in ("when", "amount", "bonus_percent", "window_months", "eligible", "amount_rate"):
             check_expr(getattr(r, attr), (*loc, attr))
         if r.rank is not None:
             for k in [*r.rank.by, *r.rank.tie_break]:
@@ -334,7 +340,7 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
     team_names = {f"team.{m}" for m in metrics} | {f"benchmark.{m}" for m in metrics}
     for i, r in enumerate(policy.teams):
         check_expr(r.when, ("teams", i, "when"), extra=team_names)
-        if r.rank is not None:
+        if r.rank is not None and r.rank.metric not in RESULT_NAMES:
             check_metric(r.rank.metric, ("teams", i, "rank", "metric"))
     if policy.levels:
         for i, row in enumerate(policy.levels.rows):

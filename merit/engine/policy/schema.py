@@ -233,14 +233,21 @@ class PointsRule(Strict):
     points: Decimal | None = None
     points_by: PointsBy | None = None
     points_bands: PointsBands | None = None
+    points_column: str | None = None  # points from a column of the event (× points_rate), e.g. redemptions
+    points_rate: NumOrExpr = Decimal(1)
     free_flag: FlagKind | None = "warning"  # what a free occurrence issues
     flags: list[FlagKind] = []  # flags raised by every counted occurrence
     rulebook: str | None = None
 
     @model_validator(mode="after")
     def _one(self):
-        if sum(x is not None for x in (self.points, self.points_by, self.points_bands)) != 1:
-            raise ValueError("a points rule has exactly one of points, points_by, points_bands")
+        if (
+            sum(x is not None for x in (self.points, self.points_by, self.points_bands, self.points_column))
+            != 1
+        ):
+            raise ValueError(
+                "a points rule has exactly one of points, points_by, points_bands, points_column"
+            )
         return self
 
 
@@ -291,7 +298,7 @@ class MoneyRule(Strict):
 
     id: Ident
     label: Text
-    kind: Literal["fine", "reward"]
+    kind: Literal["fine", "reward", "offset"]  # offset: a fine paid with points (积分抵扣罚款)
     events: EventSel | None = None
     when: str | None = None
     rank: RankSpec | None = None
@@ -299,6 +306,8 @@ class MoneyRule(Strict):
     amount: NumOrExpr | None = None
     amount_by: PointsBy | None = None  # by a column of the event (e.g. severity)
     amount_bands: PointsBands | None = None  # by a numeric column of the event (e.g. loss, delay)
+    amount_column: str | None = None  # a column of the event × amount_rate (e.g. points × ¥ per point)
+    amount_rate: NumOrExpr = Decimal(1)
     places: list[Decimal] = []  # rank rules: amounts for places 1, 2, …
     eligible: str | None = None  # rank rules: who may be ranked (e.g. "tickets_handled > 0")
     bonus_percent: NumOrExpr | None = None  # change of the month bonus instead of an amount
@@ -313,16 +322,27 @@ class MoneyRule(Strict):
     def _shape(self):
         if sum(x is not None for x in (self.events, self.when, self.rank)) != 1:
             raise ValueError("a money rule has exactly one of events, when, rank")
-        effects = [self.amount, self.amount_by, self.amount_bands, self.bonus_percent, self.sequence]
+        effects = [
+            self.amount,
+            self.amount_by,
+            self.amount_bands,
+            self.amount_column,
+            self.bonus_percent,
+            self.sequence,
+        ]
         if self.rank is not None:
             if not self.places or any(e is not None for e in effects):
                 raise ValueError("a rank money rule gives `places` amounts and nothing else")
         elif sum(e is not None for e in effects) != 1 and not (
             self.flags and all(e is None for e in effects)
         ):
-            raise ValueError("give exactly one of amount, amount_by, amount_bands, bonus_percent, sequence")
-        if self.events is None and (self.amount_by or self.amount_bands or self.sequence):
-            raise ValueError("amount_by, amount_bands and sequence apply to events")
+            raise ValueError(
+                "give exactly one of amount, amount_by, amount_bands, amount_column, bonus_percent, sequence"
+            )
+        if self.events is None and (
+            self.amount_by or self.amount_bands or self.amount_column or self.sequence
+        ):
+            raise ValueError("amount_by, amount_bands, amount_column and sequence apply to events")
         return self
 
 

@@ -64,6 +64,7 @@ class MoneyRules:
         for a in ctx.ids:
             fines = sum((e["_amount"] for e in entries[a] if e["kind"] == "fine"), ZERO)
             rewards = sum((e["_amount"] for e in entries[a] if e["kind"] == "reward"), ZERO)
+            offsets = sum((e["_amount"] for e in entries[a] if e["kind"] == "offset"), ZERO)
             pct = sum((e.get("_pct", ZERO) for e in entries[a]), ZERO)
             for e in entries[a]:
                 e["amount"] = s(e.pop("_amount"), CENT)
@@ -74,8 +75,11 @@ class MoneyRules:
                 "rewards": s(rewards, CENT),
                 "entries": entries[a],
             }
+            if offsets:
+                results[a]["money"]["offsets"] = s(offsets, CENT)  # fines paid with points
             env = ctx.envs[a]
             env["money.fines"], env["money.rewards"], env["money.bonus_percent"] = fines, rewards, pct
+            env["money.offsets"] = offsets
 
     def _money_events(self, ctx, r: S.MoneyRule, rows, entries, results, param_env) -> None:
         table = TABLES[r.events.table]
@@ -116,6 +120,8 @@ class MoneyRules:
             v = row.get(r.amount_by.column)
             got = r.amount_by.map.get(str(v)) if v is not None else None
             e["_amount"] = got if got is not None else (r.amount_by.default or ZERO)
+        elif r.amount_column is not None:
+            e["_amount"] = (D(row.get(r.amount_column)) or ZERO) * D(I.ev(r.amount_rate, env))
         elif r.amount_bands is not None:
             v = D(row.get(r.amount_bands.column))
             for b in r.amount_bands.bands:

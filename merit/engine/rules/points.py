@@ -159,6 +159,8 @@ class PointsRules:
                     getattr(r, "points_bands", None) and r.points_bands.column,
                     getattr(r, "amount_by", None) and r.amount_by.column,
                     getattr(r, "amount_bands", None) and r.amount_bands.column,
+                    getattr(r, "points_column", None),
+                    getattr(r, "amount_column", None),
                 )
                 if c
             }
@@ -177,6 +179,8 @@ class PointsRules:
     def _rule_points(self, rule: S.PointsRule, row: dict, env: dict) -> Decimal:
         if rule.points is not None:
             return rule.points
+        if rule.points_column:
+            return (D(row.get(rule.points_column)) or ZERO) * D(I.ev(rule.points_rate, env))
         if rule.points_by:
             v = row.get(rule.points_by.column)
             got = rule.points_by.map.get(str(v)) if v is not None else None

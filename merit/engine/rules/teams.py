@@ -1,7 +1,8 @@
 """Team rules (团队): pooled team metrics, team streaks carried across months, top teams.
 
 A team's value of a metric pools its members' parts: Σ numerators / Σ denominators for rates and means
-(a team's complaint rate is all its complaints over all its tickets), Σ for counts and sums. The lead
+(a team's complaint rate is all its complaints over all its tickets), Σ for counts and sums; for a
+result of the month (``points.closing``, ``score``) it is the members' mean. The lead
 (teams.lead_agent_id) receives the team's flags in their own entry too.
 """
 
@@ -21,6 +22,9 @@ class TeamRules:
     """Mixin of Assessment: team-level rules of a period."""
 
     def _team_value(self, ctx: PeriodCtx, members: list[str], metric: str) -> Decimal | None:
+        if metric not in self.lp.metrics:  # a result of the month (points.closing, score): the members' mean
+            got = [D(ctx.envs[a].get(metric)) for a in members if ctx.envs[a].get(metric) is not None]
+            return sum(got, ZERO) / len(got) if got else None
         d = self.lp.metrics[metric]
         nums = [ctx.values[a][metric].num for a in members if metric in ctx.values[a]]
         if d.kind in ("count", "sum"):
@@ -72,6 +76,8 @@ class TeamRules:
                     (t for t in vals if vals[t] is not None),
                     key=lambda t: (-vals[t] if r.rank.order == "desc" else vals[t], t),
                 )
+                if len(ordered) < 2:
+                    continue  # a ranking of teams needs two teams at least: one team is nobody's best
                 for place, t in enumerate(ordered[: r.places], start=1):
                     winners[t] = {"place": place, "of": len(ordered), f"team.{m}": val(vals[t])}
             for t, explain in winners.items():
