@@ -79,3 +79,37 @@ def agents_by_id(doc: dict, period: str) -> dict[str, dict]:
 
 def lines_by_item(agent: dict) -> dict[str, dict]:
     return {line["item"]: line for line in agent["lines"]}
+
+
+def cli_assess(folder, out, period: str, policy: str, state=None, extra=()) -> int:
+    """`merit assess` as a user types it (quiet), optionally from a previous results.json."""
+    from merit.cli import main
+
+    argv = [
+        "assess",
+        "--data",
+        str(folder),
+        "--policy",
+        policy,
+        "--period",
+        period,
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    argv += [*extra, *(["--state", str(state)] if state is not None else [])]
+    return main(argv)
+
+
+def chained_months(folder, policy: str, months: list[str], tmp_path) -> list[dict]:
+    """Each month assessed alone through the command line, from the previous month's results."""
+    import json
+
+    prev, out_periods = None, []
+    for period in months:
+        out = tmp_path / period
+        assert cli_assess(folder, out, period, policy, state=prev) == 0, period
+        (only,) = json.loads((out / "results.json").read_text("utf-8"))["periods"]
+        out_periods.append(only)
+        prev = out / "results.json"
+    return out_periods

@@ -28,7 +28,6 @@ from decimal import Decimal
 
 import pytest
 
-from merit.cli import main
 from merit.engine.api import assess, assess_package
 from merit.engine.metrics.compute import Period
 from merit.engine.package import load_package
@@ -36,9 +35,9 @@ from merit.engine.policy.load import load_policy
 from merit.engine.state import StateError, state_from_results
 
 try:  # tests/engine is a plain folder on sys.path (rootdir-relative imports) or a package
-    from .pkg import at, write_package
+    from .pkg import at, chained_months, cli_assess, write_package
 except ImportError:  # pragma: no cover - depends on how pytest imports the test modules
-    from pkg import at, write_package
+    from pkg import at, chained_months, cli_assess, write_package
 
 
 # ---- package builders ---------------------------------------------------------------------------
@@ -627,25 +626,16 @@ def test_bonus_withheld_below_30_in_the_month(quarters):
 
 
 def _cli_assess(folder, out, period, state=None, policy="S2", extra=()):
-    argv = ["assess", "--data", str(folder), "--policy", policy, "--period", period, "--out", str(out)]
-    argv += ["--quiet", *extra]
-    if state is not None:
-        argv += ["--state", str(state)]
-    return main(argv)
+    return cli_assess(folder, out, period, policy, state, extra)
 
 
 def test_range_equals_months_chained_with_state(qfolder, tmp_path):
     _, data = assess(qfolder, "S2", "2026-01..2026-06")
     whole = json.loads(data)
-    prev = None
-    for i, m in enumerate(range(1, 7)):
-        period = f"2026-{m:02d}"
-        out = tmp_path / period
-        assert _cli_assess(qfolder, out, period, state=prev) == 0
-        alone = json.loads((out / "results.json").read_text("utf-8"))
-        (p,) = alone["periods"]
-        assert p == whole["periods"][i], period
-        prev = out / "results.json"
+    months = [f"2026-{m:02d}" for m in range(1, 7)]
+    chained = chained_months(qfolder, "S2", months, tmp_path)
+    for i, p in enumerate(chained):
+        assert p == whole["periods"][i], months[i]
     # the chained June names the dismissal review just as the range does
     june = {a["agent_id"]: a for a in p["agents"]}
     assert _flags(june["d1"]) == sorted([WITHHELD, DISMISSAL, TRAINING, WARNING])

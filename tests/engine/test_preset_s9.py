@@ -29,13 +29,12 @@ from decimal import Decimal
 
 import pytest
 
-from merit.cli import main
 from merit.engine.api import assess
 
 try:  # tests/engine is a plain folder on sys.path (rootdir-relative imports) or a package
-    from .pkg import at, write_package
+    from .pkg import at, chained_months, cli_assess, write_package
 except ImportError:  # pragma: no cover - depends on how pytest imports the test modules
-    from pkg import at, write_package
+    from pkg import at, chained_months, cli_assess, write_package
 
 
 # ---- package builders ---------------------------------------------------------------------------
@@ -246,21 +245,7 @@ def _attitude(agent) -> list[tuple[int, str]]:
 
 
 def _cli_assess(folder, out, period, state=None):
-    argv = [
-        "assess",
-        "--data",
-        str(folder),
-        "--policy",
-        "S9",
-        "--period",
-        period,
-        "--out",
-        str(out),
-        "--quiet",
-    ]
-    if state is not None:
-        argv += ["--state", str(state)]
-    return main(argv)
+    return cli_assess(folder, out, period, "S9", state)
 
 
 # ---- fixtures -------------------------------------------------------------------------------------
@@ -533,15 +518,10 @@ def test_a_month_alone_starts_a_fresh_sequence(cfolder):
 def test_range_equals_months_chained_with_state(cfolder, tmp_path):
     _, data = assess(cfolder, "S9", "2026-01..2026-03")
     whole = json.loads(data)
-    prev = None
-    for i, m in enumerate((1, 2, 3)):
-        period = f"2026-{m:02d}"
-        out = tmp_path / period
-        assert _cli_assess(cfolder, out, period, state=prev) == 0
-        alone = json.loads((out / "results.json").read_text("utf-8"))
-        (p,) = alone["periods"]
-        assert p == whole["periods"][i], period
-        prev = out / "results.json"
+    months = [f"2026-{m:02d}" for m in (1, 2, 3)]
+    chained = chained_months(cfolder, "S9", months, tmp_path)
+    for i, p in enumerate(chained):
+        assert p == whole["periods"][i], months[i]
     # the chained March names s1's 3rd and 4th complaints just as the range does
     ag = {a["agent_id"]: a for a in p["agents"]}
     assert _attitude(ag["s1"]) == [(3, "0.00"), (4, "0.00")]
