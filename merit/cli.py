@@ -90,7 +90,11 @@ def print_summary(doc: dict, period: dict, limit: int = 40) -> None:
         title=f"{pol['title']['zh']} / {pol['title']['en']} · {period['period']} · {len(agents)} 客服 agents",
         title_justify="left",
     )
-    has = {k: any(a.get(k) is not None for a in agents) for k in ("score", "grade", "bonus", "points")}
+    has = {
+        k: any(a.get(k) is not None for a in agents)
+        for k in ("score", "grade", "bonus", "points", "money", "fee")
+    }
+    has["level"] = any(a.get("level", {}).get("from") for a in agents)
     table.add_column("客服\nagent_id")
     table.add_column("团队\nteam_id")
     if has["score"]:
@@ -100,6 +104,13 @@ def print_summary(doc: dict, period: dict, limit: int = 40) -> None:
         table.add_column("系数\ncoefficient", justify="right")
     if has["points"]:
         table.add_column("积分\npoints", justify="right")
+    if has["level"]:
+        table.add_column("级别\nlevel (next)")
+    if has["money"]:
+        table.add_column("罚款\nfines ¥", justify="right")
+        table.add_column("奖励\nrewards ¥", justify="right")
+    if has["fee"]:
+        table.add_column("劳务费\nfee ¥", justify="right")
     if has["bonus"]:
         table.add_column("奖金\nbonus ¥", justify="right")
     table.add_column("标记\nflags")
@@ -108,15 +119,26 @@ def print_summary(doc: dict, period: dict, limit: int = 40) -> None:
         if has["score"]:
             row.append(a["score"] or "–")
         if has["grade"]:
-            row += [
-                a["grade"] or "–",
-                a["coefficient"] or (a.get("grade_percent") and a["grade_percent"] + "%") or "–",
-            ]
+            pct = a.get("grade_percent")
+            row += [a["grade"] or "–", a["coefficient"] or (pct and pct + "%") or "–"]
         if has["points"]:
             row.append(a["points"]["closing"] if a.get("points") else "–")
+        if has["level"]:
+            lv = a.get("level") or {}
+            row.append(
+                lv.get("from") if lv.get("from") == lv.get("to") else f"{lv.get('from')} → {lv.get('to')}"
+            )
+        if has["money"]:
+            m = a.get("money") or {}
+            row += [m.get("fines") or "–", m.get("rewards") or "–"]
+        if has["fee"]:
+            row.append((a.get("fee") or {}).get("amount") or "–")
         if has["bonus"]:
             row.append(a["bonus"] or "–")
-        row.append(", ".join(sorted({f["flag"] for f in a["flags"]})) or "")
+        flags = sorted({f["flag"] for f in a["flags"]})
+        if a.get("status") == "suspended":
+            flags.insert(0, "停止服务 suspended")
+        row.append(", ".join(flags))
         table.add_row(*row)
     console.print(table)
     if len(agents) > limit:

@@ -43,11 +43,7 @@ def needed_metrics(lp: LoadedPolicy) -> set[str]:
 
     def from_text(t):
         if isinstance(t, str):
-            for n in expr.names(expr.parse(t)):
-                if n in defs:
-                    found.add(n)
-                if n.startswith("benchmark."):
-                    pass
+            found.update(n for n in expr.names_of(t) if n in defs)
 
     for it in p.scorecard.items if p.scorecard else []:
         for attr in ("metric",):

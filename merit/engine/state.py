@@ -91,7 +91,7 @@ class CarriedState:
 
 
 class StateError(ValueError):
-    pass
+    """A carried state that does not fit this run (other policy version, not the month before)."""
 
 
 def state_from_results(doc: dict, policy_sha256: str, first_period: Period) -> CarriedState:

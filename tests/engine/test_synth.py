@@ -187,8 +187,7 @@ def test_bad_arguments_are_refused(tmp_path):
 
 def test_committed_sample_matches_its_documented_command(tmp_path):
     sample = Path(__file__).resolve().parents[2] / "sample_data" / "shop"
-    if not sample.exists():
-        pytest.skip("sample_data/shop is not there")
+    assert sample.is_dir(), "sample_data/shop is part of the repository"
     synth(tmp_path, agents=30, months=6, seed=42, start="2026-01", scale=0.1)
     assert _sha(tmp_path) == _sha(sample), (
         "regenerate sample_data/shop with the command in sample_data/README.md"
