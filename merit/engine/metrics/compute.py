@@ -140,7 +140,7 @@ def compute_metrics(
                     part_names[spec] = name
                     aggs[name] = _part_expr(t, *spec, params)
         q = t.group_by("agent_id").aggregate(**aggs).order_by("agent_id")
-        rows = backend.to_pyarrow(q).to_pylist()
+        rows = rows_of(backend.to_pyarrow(q))
         by_agent = {r["agent_id"]: r for r in rows}
         for mid in mids:
             d = defs[mid]
@@ -209,7 +209,14 @@ def fetch_rows(
     t = t.select(*columns)
     if order:
         t = t.order_by(order)
-    return backend.to_pyarrow(t).to_pylist()
+    return rows_of(backend.to_pyarrow(t))
+
+
+def rows_of(table) -> list[dict]:
+    """An Arrow table as row dicts: column by column (several times faster than ``to_pylist``)."""
+    names = table.column_names
+    cols = [table.column(n).to_pylist() for n in names]
+    return [dict(zip(names, vals, strict=True)) for vals in zip(*cols, strict=True)]
 
 
 def connect_duckdb(con) -> Any:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from merit.engine import expr
-from merit.engine.metrics.compute import period_filter
+from merit.engine.metrics.compute import period_filter, rows_of
 from merit.engine.policy import schema as S
 from merit.engine.rules.common import ZERO, PeriodCtx, entry_sources, iso, make_flag, rank_explain
 from merit.engine.scoring import items as I
@@ -170,7 +170,7 @@ class PointsRules:
                 any_cond = c if any_cond is None else (any_cond | c)
             order = list(dict.fromkeys(["agent_id", table.time, *table.key]))
             q = t.filter(any_cond).select(*cols, **conds).order_by(order)
-            rows = self.backend.to_pyarrow(q).to_pylist()
+            rows = rows_of(self.backend.to_pyarrow(q))
             for i, r in enumerate(rules):
                 out[r.id] = [row for row in rows if row[f"__r{i}"]]
         return out
