@@ -327,7 +327,7 @@ def test_empty_required_values_and_references(tmp_path):
 
 
 def test_problem_cap(tmp_path, monkeypatch):
-    monkeypatch.setattr(pkg, "MAX_PROBLEMS", 5)
+    monkeypatch.setattr(pkg.problems, "MAX_PROBLEMS", 5)
     tickets = [TICKETS[0]] + [[f"K{i}", "li", "bad", "", "2026-03-01", "", "", "-1"] for i in range(10)]
     problems = problems_of(make_package(tmp_path / "p", tickets=tickets))
     assert len(problems) == 6
