@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEMO_DIR ?= var/demo
 BENCH_DIR ?= var/bench
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test test-postgres lint bench venv clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,19 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check merit tests benchmarks
-	$(VENV)/bin/ruff format --check merit tests benchmarks
+	$(VENV)/bin/ruff check merit tests benchmarks manage.py
+	$(VENV)/bin/ruff format --check merit tests benchmarks manage.py
 	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
 
+# The suite on the embedded default (SQLite). CI runs it on PostgreSQL too (test-postgres).
 test: lint
 	$(PY) -m pytest -q
+
+# The application's tests against PostgreSQL (DATABASE_URL, default: the local server, trust auth).
+PG_URL ?= postgres://postgres@127.0.0.1:5432/merit
+test-postgres: $(VENV)/.installed
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q merit
 
 # The command-line assessment of the bundled sample package with every preset (no server needed).
 demo: $(VENV)/.installed
