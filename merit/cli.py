@@ -225,6 +225,20 @@ def cmd_policy(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    from merit.engine.explain import explain_lines
+
+    try:
+        doc = json.loads(Path(args.results).read_text("utf-8"))
+        lines = explain_lines(doc, args.agent, args.period)
+    except (OSError, ValueError, KeyError) as e:
+        err.print(f"[bold red]cannot explain:[/] {e}")
+        return EXIT_BAD_INPUT
+    for line in lines:
+        console.print(line, markup=False, soft_wrap=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="merit", description="客服/售后 奖惩与绩效考核 — customer-service appraisal"
@@ -257,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("csv", "parquet"), default="csv")
     s.add_argument("--scale", type=float, default=1.0, help="multiply event volumes (0.1 = a tenth)")
     s.set_defaults(func=cmd_synth)
+
+    e = sub.add_parser("explain", help="one agent's month from a results.json, every number with its reasons")
+    e.add_argument("results", help="a results.json written by merit assess")
+    e.add_argument("--agent", required=True)
+    e.add_argument("--period", help="YYYY-MM (default: the last period of the results)")
+    e.set_defaults(func=cmd_explain)
 
     m = sub.add_parser("metrics", help="the metric catalogue (Markdown)")
     m.set_defaults(

@@ -187,3 +187,35 @@ def test_policy_list_shows_every_preset_in_both_languages(capsys):
     for pid in PRESETS:
         assert pid in out
     assert "月度30分积分制" in out and "Monthly 30-point system" in out
+
+
+def test_explain_prints_every_number_of_an_agent_with_its_reasons(package, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert (
+        main(
+            [
+                "assess",
+                "--data",
+                str(package),
+                "--policy",
+                "S5",
+                "--period",
+                "2026-03",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    doc = json.loads((out / "results.json").read_text("utf-8"))
+    agent = doc["periods"][0]["agents"][0]
+    capsys.readouterr()
+    assert main(["explain", str(out / "results.json"), "--agent", agent["agent_id"]]) == 0
+    text = capsys.readouterr().out
+    assert f"得分 score: {agent['score']}" in text
+    for line in agent["lines"]:
+        assert f"{line['label']} ({line['item']}): {line['points'] or '—'}" in text
+    assert "来源 source:" in text and "规则 rule:" in text
+    assert main(["explain", str(out / "results.json"), "--agent", "NOBODY"]) == 2
+    assert "NOBODY" in capsys.readouterr().err
