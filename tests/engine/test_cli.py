@@ -11,6 +11,8 @@ import pytest
 from merit.cli import main
 from merit.engine.synth import synth
 
+from .pkg import cli_assess
+
 PRESETS = {
     "S1": None,
     "S5": "after_sales",
@@ -110,20 +112,7 @@ def test_output_hash_is_the_hash_of_the_document(package, tmp_path):
     import hashlib
 
     out = tmp_path / "o"
-    main(
-        [
-            "assess",
-            "--data",
-            str(package),
-            "--policy",
-            "S5",
-            "--period",
-            "2026-03",
-            "--out",
-            str(out),
-            "--quiet",
-        ]
-    )
+    cli_assess(package, out, "2026-03", "S5")
     doc = json.loads((out / "results.json").read_text("utf-8"))
     claimed = doc.pop("output_sha256")
     body = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -191,23 +180,7 @@ def test_policy_list_shows_every_preset_in_both_languages(capsys):
 
 def test_explain_prints_every_number_of_an_agent_with_its_reasons(package, tmp_path, capsys):
     out = tmp_path / "o"
-    assert (
-        main(
-            [
-                "assess",
-                "--data",
-                str(package),
-                "--policy",
-                "S5",
-                "--period",
-                "2026-03",
-                "--out",
-                str(out),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert cli_assess(package, out, "2026-03", "S5") == 0
     doc = json.loads((out / "results.json").read_text("utf-8"))
     agent = doc["periods"][0]["agents"][0]
     capsys.readouterr()
