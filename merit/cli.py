@@ -289,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("list", "show", "validate", "schema"))
     p.add_argument("name", nargs="?")
     p.set_defaults(func=cmd_policy)
+
+    from merit.appcli import register  # import, serve, demo: the application's commands
+
+    register(sub)
     return ap
 
 

@@ -1,0 +1,52 @@
+"""An import: one upload (a zip of CSVs, an XLSX workbook or CSV files), its progress and its report."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", "排队中 queued"
+    RUNNING = "running", "导入中 running"
+    SUCCEEDED = "succeeded", "已导入 imported"
+    FAILED = "failed", "未导入 rejected"  # bad rows or a refused file: nothing applied
+    DUPLICATE = "duplicate", "重复文件 already imported"  # same file hash as an earlier import: no-op
+
+
+class Import(models.Model):
+    created_at = models.DateTimeField("上传时间 uploaded", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人 by", on_delete=models.PROTECT, related_name="+"
+    )
+    source_name = models.CharField("文件 file", max_length=255)
+    file_sha256 = models.CharField("文件哈希 file sha256", max_length=64, db_index=True)
+    stored_path = models.CharField(max_length=500, editable=False)  # under MEDIA_ROOT
+    profile = models.CharField("列映射 column profile", max_length=64, blank=True)
+    state = models.CharField(
+        "状态 state", max_length=16, choices=ImportState.choices, default=ImportState.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField("进度 progress %", default=0)
+    stage = models.CharField("阶段 stage", max_length=200, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # {"tickets": {"read": n, "inserted": n, "updated": n, "unchanged": n}, ...}
+    summary = models.JSONField("汇总 summary", default=dict, blank=True)
+    # [{"table", "row", "column", "value", "reason"}, ...] — every bad row, in file order
+    problems = models.JSONField("问题 problems", default=list, blank=True)
+    problem_count = models.PositiveIntegerField(default=0)
+    notices = models.JSONField("提示 notices", default=list, blank=True)
+    error = models.TextField("错误 error", blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="import_by_user")]
+        verbose_name = "导入 import"
+        verbose_name_plural = "导入 imports"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.source_name} ({self.state})"

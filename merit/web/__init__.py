@@ -1,0 +1,1 @@
+"""Server-rendered pages (Chinese first, English switchable), htmx for partial updates."""
