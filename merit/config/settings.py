@@ -15,6 +15,8 @@ from merit.config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env_str("MERIT_VAR_DIR", str(BASE_DIR / "var")))
+# The embedded default keeps its database, uploads and collected static files here.
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 # A development key: production refuses it (merit.config.production).
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-not-secret-merit-embedded-default")

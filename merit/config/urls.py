@@ -6,5 +6,7 @@ from merit.api.main import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch
+    path("imports/", include("merit.ingest.urls")),
     path("", include("merit.web.urls")),
 ]

@@ -42,6 +42,46 @@ class Team(models.Model):
         return f"{self.name} ({self.team_id})"
 
 
+class Shift(models.Model):
+    """A working shift (班次), e.g. 早班 08:00–17:00. A shift without a team is shared by every team; one
+    that ends before it starts runs past midnight (夜班 22:00–07:00)."""
+
+    name = models.CharField("名称 name", max_length=50)
+    team = models.ForeignKey(
+        Team,
+        verbose_name="团队 team",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="shifts",
+        help_text="留空表示所有团队通用 / empty: shared by every team",
+    )
+    starts_at = models.TimeField("上班 starts")
+    ends_at = models.TimeField("下班 ends")
+
+    class Meta:
+        ordering = ["starts_at", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="shift_name_unique_per_team"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(team__isnull=True), name="shift_name_unique_when_shared"
+            ),
+        ]
+        verbose_name = "班次 shift"
+        verbose_name_plural = "班次 shifts"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.hours}"
+
+    @property
+    def hours(self) -> str:
+        return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+    @property
+    def overnight(self) -> bool:
+        return self.ends_at <= self.starts_at
+
+
 class Agent(models.Model):
     agent_id = models.CharField("客服编号 agent id", max_length=64, unique=True)
     name = models.CharField("姓名 name", max_length=100)
@@ -52,6 +92,14 @@ class Agent(models.Model):
     )
     hired_on = models.DateField("入职 hired on", null=True, blank=True)
     level = models.CharField("级别 level", max_length=32, blank=True)
+    shift = models.ForeignKey(
+        Shift,
+        verbose_name="班次 shift",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agents",
+    )
     base_bonus = models.DecimalField(
         "绩效工资 base bonus", max_digits=12, decimal_places=2, null=True, blank=True
     )

@@ -1,6 +1,75 @@
-from merit.org.access import scope_of
+"""Template context for every page: the user's scope and the top navigation by role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from merit.ingest.actions import may_import
+from merit.org.access import NONE, scope_of
+from merit.org.models import UserRole
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str
+    active: bool
+
+
+def optional_url(name: str, *args) -> str | None:
+    """The URL of ``name``, or None when no such page is installed (yet)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def role_label(role: str | None) -> str:
+    labels = {
+        UserRole.AGENT: _("Agent"),
+        UserRole.SUPERVISOR: _("Supervisor"),
+        UserRole.HR: _("HR"),
+        UserRole.ADMIN: _("Administrator"),
+    }
+    return labels.get(role, _("No role"))
+
+
+def navigation(request) -> list[NavItem]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    scope = scope_of(user)
+    links = [("home", _("Home"))]
+    if scope.kind != NONE:
+        links.append(("people", _("People")))
+    if may_import(user):
+        links.append(("ingest:list", _("Imports")))
+    if scope.is_manager:
+        links.append(("api:openapi-view", _("API docs")))
+    if user.is_staff:
+        links.append(("admin:index", _("Admin")))
+    items = []
+    for name, label in links:
+        url = optional_url(name)
+        if url is None:
+            continue
+        active = request.path == url if name == "home" else request.path.startswith(url)
+        items.append(NavItem(url, label, active))
+    return items
 
 
 def scope(request):
-    """``scope``: what the signed-in user may see (merit.org.access.Scope), for menus."""
-    return {"scope": scope_of(getattr(request, "user", None))}
+    """``scope``: what the signed-in user may see (merit.org.access.Scope); ``nav``: the menu of their role;
+    ``role_label``: the role's name in the page's language."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return {"scope": scope_of(None)}
+    current = scope_of(user)
+    return {
+        "scope": current,
+        "nav": navigation(request) if user.is_authenticated else [],
+        "role_label": role_label(current.role) if user.is_authenticated else "",
+    }

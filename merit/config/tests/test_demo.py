@@ -1,0 +1,47 @@
+"""The embedded demo: a shop of 3 teams and 30 agents with 6 months of facts, users for every role."""
+
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from merit.demo import first_month, prepare
+from merit.facts.models import Chat, Ticket
+from merit.org.models import Agent, Membership, Team
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_first_month_counts_back_over_the_year_end():
+    assert first_month(date(2026, 11, 23)) == "2026-06"
+    assert first_month(date(2027, 3, 1)) == "2026-10"
+
+
+def test_demo_loads_the_shop_once_and_every_printed_user_signs_in(tmp_path):
+    users = prepare(tmp_path, today=date(2026, 11, 23))
+    assert Team.objects.count() == 3
+    assert Agent.objects.count() == 30
+    chats, tickets = Chat.objects.count(), Ticket.objects.count()
+    assert chats > 1000 and tickets > 100
+    months = {d.strftime("%Y-%m") for d in Chat.objects.datetimes("started_at", "month")}
+    assert months == {"2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"}
+
+    roles = sorted(u.role for u in users)
+    assert roles.count("admin") == 1 and roles.count("hr") == 1
+    assert roles.count("supervisor") == 3 and roles.count("agent") == 6
+    for u in users:  # through the sign-in page, as a person would
+        client = Client()
+        response = client.post("/login/", {"username": u.username, "password": u.password})
+        assert response.status_code == 302, u.username
+        assert client.get("/").status_code == 200
+    sup = next(u for u in users if u.role == "supervisor")
+    assert Membership.objects.get(user__username=sup.username).team.team_id == sup.team_id
+    agent = next(u for u in users if u.role == "agent")
+    assert Agent.objects.get(agent_id=agent.agent_id).user.username == agent.username
+
+    # Preparing again imports nothing twice and gives new passwords.
+    again = prepare(tmp_path, today=date(2026, 11, 23))
+    assert (Chat.objects.count(), Ticket.objects.count()) == (chats, tickets)
+    assert get_user_model().objects.count() == len(users)
+    assert {u.username: u.password for u in again} != {u.username: u.password for u in users}

@@ -1,0 +1,103 @@
+"""The pages in a real browser (Debian's chromium, headless): a supervisor's day in Chinese, a switch to
+English, signing out; and the lockout after five wrong passwords."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from merit.web.tests.conftest import PASSWORD, build_world
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = Path(os.environ.get("MERIT_SCREENSHOT_DIR", "/tmp")) / "merit-people.png"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the live server's own thread serves Django.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    build_world()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()
+
+
+def sign_in(page, base, username, password):
+    page.goto(base + "/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button.primary")
+
+
+def row_ids(page) -> list[str]:
+    return page.locator("#people-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.agentId)")
+
+
+def test_a_supervisor_sees_their_team_in_chinese_then_english(page, live_server):
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + "/")
+    expect(page).to_have_url(re.compile(r"/login/\?next=/$"))
+    expect(page.locator("h1")).to_have_text("登录")
+
+    sign_in(page, live_server.url, "sup1", PASSWORD)
+    expect(page.locator("h1")).to_contain_text("售后一组")
+    expect(page.get_by_test_id("who")).to_contain_text("主管")
+
+    page.click("nav.menu >> text=人员")
+    expect(page.locator("h1")).to_have_text("人员")
+    assert row_ids(page) == ["li", "wang"]
+    expect(page.locator("#people-table")).not_to_contain_text("赵强")  # another team's agent
+
+    # the search narrows the list in place (htmx) and keeps the address in step
+    page.fill("input[name=q]", "王")
+    expect(page.locator("#people-table tbody tr")).to_have_count(1)
+    assert row_ids(page) == ["wang"]
+    expect(page).to_have_url(re.compile(r"q=%E7%8E%8B"))
+    page.fill("input[name=q]", "")
+    expect(page.locator("#people-table tbody tr")).to_have_count(2)
+
+    page.click("button[value=en]")
+    expect(page.locator("h1")).to_have_text("People")
+    expect(page.get_by_test_id("who")).to_contain_text("Supervisor")
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    page.click("text=Sign out")
+    expect(page).to_have_url(re.compile(r"/login/$"))
+    expect(page.locator("h1")).to_have_text("Sign in")
+    page.goto(live_server.url + "/people/")
+    expect(page).to_have_url(re.compile(r"/login/"))
+
+
+def test_five_wrong_passwords_show_the_lockout(page, live_server):
+    from playwright.sync_api import expect
+
+    for attempt in range(4):
+        sign_in(page, live_server.url, "li", f"wrong-{attempt}")
+        expect(page.locator("div.error")).to_be_visible()
+    sign_in(page, live_server.url, "li", "wrong-4")
+    expect(page.locator("h1")).to_have_text("登录已锁定")
+    expect(page.locator("main")).to_contain_text("15 分钟")
+    expect(page.locator("main")).to_contain_text("Sign-in locked")
+
+    sign_in(page, live_server.url, "li", PASSWORD)  # the right password does not help now
+    expect(page.locator("h1")).to_have_text("登录已锁定")
