@@ -32,6 +32,7 @@ def _params(values: list[str] | None) -> dict[str, str]:
 def cmd_assess(args) -> int:
     from merit.engine.api import assess_package, parse_periods
     from merit.engine.package import PackageError, load_package
+    from merit.engine.package.profiles import ProfileError
     from merit.engine.policy.load import PolicyError, load_policy
     from merit.engine.results import write_atomic
 
@@ -57,9 +58,12 @@ def cmd_assess(args) -> int:
             err.print(f"[bold red]bad --state {args.state}:[/] {e}")
             return EXIT_BAD_INPUT
     try:
-        package = load_package(args.data)
+        package = load_package(args.data, profile=args.profile)
     except PackageError as e:
         _print_package_problems(e)
+        return EXIT_BAD_INPUT
+    except ProfileError as e:
+        err.print(f"[bold red]bad --profile:[/] {e}")
         return EXIT_BAD_INPUT
     doc, data = assess_package(package, lp, periods, state)
     for n in doc.get("notices", []):
@@ -251,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--period", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
     a.add_argument("--out", help="folder for results.json (nothing is written on bad input)")
     a.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a policy parameter")
+    a.add_argument(
+        "--profile", help="column-mapping profile of a platform export (name or YAML file; docs/imports.md)"
+    )
     a.add_argument(
         "--state",
         metavar="RESULTS_JSON",

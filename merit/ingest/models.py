@@ -22,6 +22,9 @@ class Import(models.Model):
     source_name = models.CharField("文件 file", max_length=255)
     file_sha256 = models.CharField("文件哈希 file sha256", max_length=64, db_index=True)
     stored_path = models.CharField(max_length=500, editable=False)  # under MEDIA_ROOT
+    # [{"name", "size", "sha256"}, ...] — the files of the upload, as stored under stored_path
+    files = models.JSONField("文件列表 files", default=list, blank=True)
+    size_bytes = models.BigIntegerField("大小 size (bytes)", default=0)
     profile = models.CharField("列映射 column profile", max_length=64, blank=True)
     state = models.CharField(
         "状态 state", max_length=16, choices=ImportState.choices, default=ImportState.QUEUED

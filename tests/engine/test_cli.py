@@ -168,6 +168,10 @@ def test_bad_policy_and_period_exit_2(package, tmp_path, capsys):
     assert main(["assess", "--data", str(package), "--policy", "S99", "--period", "2026-03"]) == 2
     assert main(["assess", "--data", str(package), "--policy", "S5", "--period", "2026-3"]) == 2
     assert "no preset or file named 'S99'" in capsys.readouterr().err
+    args = ["assess", "--data", str(package), "--policy", "S5", "--period", "2026-03", "--profile", "nope"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    assert "unknown profile 'nope'; profiles: aftersales_tickets" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_policy_list_shows_every_preset_in_both_languages(capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +35,17 @@ class Package:
 # ---- entry point -------------------------------------------------------------------------------
 
 
-def load_package(path: str | Path) -> Package:
+def load_package(path: str | Path, profile=None) -> Package:
     """Read, type and validate the data package at ``path`` (a folder, or an .xlsx workbook).
+
+    ``profile`` (a profile name, a profile YAML path or a ``Profile``) maps a platform export's files,
+    headers and values onto the package first (``merit.engine.package.profiles``); problems then name
+    the export's own rows and headers.
 
     Raises :class:`PackageError` with every problem found (missing files are problems too).
     """
+    if profile is not None:
+        return _load_with_profile(path, profile)
     path = Path(path).absolute()  # Parquet views keep the path: it must not depend on the cwd
     problems = _Problems()
     notices: list[str] = []
@@ -100,3 +107,19 @@ def load_package(path: str | Path) -> Package:
         notices=notices,
         tables_present=frozenset(sources),
     )
+
+
+def _load_with_profile(path: str | Path, profile) -> Package:
+    from merit.engine.package.prepare import prepare
+    from merit.engine.package.profiles import Profile, load_profile
+
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    folder = tempfile.TemporaryDirectory(prefix="merit-package-")
+    try:
+        pkg = prepare(path, folder.name, profile).load()
+    except BaseException:
+        folder.cleanup()
+        raise
+    pkg._folder = folder  # Parquet views read from it: removed when the package is dropped
+    return pkg

@@ -55,10 +55,12 @@ def _sort_key(p: Problem) -> tuple:
 
 class PackageError(Exception):
     """The package cannot be used; ``problems`` lists all problems found in one run, sorted by
-    (table, row, column), at most ``MAX_PROBLEMS`` of them plus a final "… and N more" line."""
+    (table, row, column), at most ``MAX_PROBLEMS`` of them plus a final "… and N more" line.
+    ``total`` counts every problem found, listed or not."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], total: int | None = None):
         self.problems = problems
+        self.total = len(problems) if total is None else total
         super().__init__(f"{len(problems)} problem(s) in the data package")
 
     def __str__(self) -> str:
@@ -94,7 +96,7 @@ class _Problems:
         more = self.total - len(listed)
         if more > 0:
             listed.append(Problem(PACKAGE, None, None, None, f"… and {more} more problem(s) not listed"))
-        return PackageError(listed)
+        return PackageError(listed, total=self.total)
 
 
 def _shown(value) -> str | None:
