@@ -1,14 +1,74 @@
-"""The API instance: routers of every app mounted under /api/."""
+"""The API instance: routers of every app mounted under /api/, one error shape ``{"detail": ...}``."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from merit.api import agents, facts, imports, teams, users
+from merit.api.actions import Conflict
+from merit.api.auth import session_auth, token_auth
+from merit.api.common import Renderer
 
 api = NinjaAPI(
     title="merit API",
     version="1",
-    description="客服/售后 奖惩与绩效考核 — teams, agents, roles, imports and facts. "
-    "Sign in through the web page (session cookie + X-CSRFToken header) or send "
-    "`Authorization: Bearer <token>`.",
+    description="客服/售后 奖惩与绩效考核 — teams, agents, roles, imports and facts.\n\n"
+    "认证 Authentication: 网页登录后的会话（写操作需 `X-CSRFToken` 头）或个人令牌 "
+    "`Authorization: Bearer <token>` (no CSRF needed). 创建类 POST 可带 `Idempotency-Key` 头。"
+    'Creating POSTs honour an `Idempotency-Key` header. Errors: `{"detail": ...}`; '
+    "422 lists each invalid field with its location. See docs/api.md.",
     urls_namespace="api",
+    auth=[token_auth, session_auth],
+    renderer=Renderer(),
 )
+
+api.add_router("", users.router)
+api.add_router("/teams", teams.router)
+api.add_router("/agents", agents.router)
+api.add_router("/imports", imports.router)
+api.add_router("/facts", facts.router)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc: AuthenticationError):
+    detail = str(exc)
+    if detail == "Unauthorized":
+        detail = "请先登录或提供令牌 Authentication required: sign in, or send Authorization: Bearer <token>"
+    response = api.create_response(request, {"detail": detail}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="merit"'
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc: Http404):
+    # The same answer whether the object does not exist or is out of the caller's scope.
+    return api.create_response(request, {"detail": "未找到 Not found"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc: PermissionDenied):
+    detail = str(exc) or "无权执行此操作 You may not do this"
+    return api.create_response(request, {"detail": detail}, status=403)
+
+
+@api.exception_handler(Conflict)
+def conflict(request, exc: Conflict):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(DjangoValidationError)
+def invalid(request, exc: DjangoValidationError):
+    """A model-level refusal (an unknown team, a missing link) as a 422 naming the body field."""
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"type": "value_error", "loc": ["body", "payload", field], "msg": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"type": "value_error", "loc": ["body"], "msg": message} for message in exc.messages]
+    return api.create_response(request, {"detail": errors}, status=422)
