@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEMO_DIR ?= var/demo
 BENCH_DIR ?= var/bench
 
-.PHONY: demo test test-postgres lint bench venv clean
+.PHONY: demo demo-cli test test-postgres lint bench venv clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,19 +31,25 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/merit
 test-postgres: $(VENV)/.installed
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q merit
 
-# The command-line assessment of the bundled sample package with every preset (no server needed).
+# The embedded default: migrate a SQLite file, generate and import a demo shop (3 teams, 30 agents,
+# 6 months), print the users of every role with their passwords, and serve on 127.0.0.1:8000.
 demo: $(VENV)/.installed
+	$(VENV)/bin/merit demo --dir $(DEMO_DIR)
+
+# The command-line assessment of the bundled sample package with every preset (no server, no database).
+demo-cli: $(VENV)/.installed
 	$(VENV)/bin/merit policy list
 	@for p in S1 S5 S6 S6-FD S7 S10; do \
-	  $(VENV)/bin/merit assess --data sample_data/shop --policy $$p --period 2026-03 --out $(DEMO_DIR)/$$p --limit 12 || exit $$?; \
+	  $(VENV)/bin/merit assess --data sample_data/shop --policy $$p --period 2026-03 --out $(DEMO_DIR)/cli/$$p --limit 12 || exit $$?; \
 	done
 	@for p in S2 S3 S4 S8 S9; do \
-	  $(VENV)/bin/merit assess --data sample_data/shop --policy $$p --period 2026-01..2026-06 --out $(DEMO_DIR)/$$p --quiet || exit $$?; \
+	  $(VENV)/bin/merit assess --data sample_data/shop --policy $$p --period 2026-01..2026-06 --out $(DEMO_DIR)/cli/$$p --quiet || exit $$?; \
 	done
-	@echo "results written under $(DEMO_DIR)/<preset>/results.json"
+	@echo "results written under $(DEMO_DIR)/cli/<preset>/results.json"
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_engine.py --dir $(BENCH_DIR)
+	$(PY) benchmarks/bench_app.py --dir $(BENCH_DIR)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

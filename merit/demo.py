@@ -1,0 +1,130 @@
+"""The embedded demo: a SQLite database holding a small shop, users for every role, ready to serve.
+
+`merit demo` (and `make demo`) runs :func:`prepare` and then serves the application. Preparing is
+idempotent: the shop is generated and imported once (through the ordinary import pipeline); every run
+gives the demo users new random passwords and prints them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+DEMO_AGENTS = 30
+DEMO_MONTHS = 6
+DEMO_SEED = 7
+
+
+@dataclass
+class DemoUser:
+    username: str
+    role: str
+    team_id: str | None
+    agent_id: str | None
+    password: str = ""
+
+
+def first_month(today: date, months: int = DEMO_MONTHS) -> str:
+    """The first of ``months`` months ending with the current one (``2026-11`` → ``2026-06``)."""
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _generate(folder: Path, today: date) -> None:
+    from merit.engine.synth import synth
+
+    if not (folder / "agents.csv").exists():
+        synth(
+            folder,
+            agents=DEMO_AGENTS,
+            months=DEMO_MONTHS,
+            seed=DEMO_SEED,
+            fmt="csv",
+            start=first_month(today),
+        )
+
+
+def _import(folder: Path, admin) -> None:
+    from merit.ingest.actions import run_import, submit_import
+    from merit.ingest.models import Import, ImportState
+
+    files = sorted(folder.glob("*.csv"))
+    imp = submit_import(admin, [(f.name, f.read_bytes()) for f in files], enqueue=False)
+    if imp.state != ImportState.DUPLICATE:
+        run_import(imp.pk)
+        imp = Import.objects.get(pk=imp.pk)
+    if imp.state not in (ImportState.SUCCEEDED, ImportState.DUPLICATE):
+        raise SystemExit(f"demo import #{imp.pk} failed: {imp.error or imp.problems[:5]}")
+
+
+def _users() -> list[DemoUser]:
+    from merit.org.models import Agent, Team
+
+    users = [DemoUser("admin", "admin", None, None), DemoUser("hr", "hr", None, None)]
+    for team in Team.objects.order_by("team_id"):
+        users.append(DemoUser(f"sup-{team.team_id.lower()}", "supervisor", team.team_id, None))
+        # the first two agents of each team who are not its lead sign in as agents
+        for agent in Agent.objects.filter(team=team).exclude(pk=team.lead_id).order_by("agent_id")[:2]:
+            users.append(DemoUser(agent.agent_id.lower(), "agent", team.team_id, agent.agent_id))
+    return users
+
+
+def _create_users(users: list[DemoUser]) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from merit.org.models import Agent, Membership, Team
+
+    User = get_user_model()
+    with transaction.atomic():
+        for u in users:
+            user, _ = User.objects.get_or_create(username=u.username)
+            u.password = secrets.token_urlsafe(9)
+            user.set_password(u.password)
+            user.is_active = True
+            user.is_staff = u.role in ("admin", "hr")
+            user.is_superuser = u.role == "admin"
+            user.save()
+            team = Team.objects.get(team_id=u.team_id) if u.team_id else None
+            Membership.objects.update_or_create(
+                user=user, defaults={"role": u.role, "team": team if u.role == "supervisor" else None}
+            )
+            if u.agent_id:
+                Agent.objects.filter(agent_id=u.agent_id).update(user=user)
+
+
+def prepare(data_dir: Path, today: date | None = None) -> list[DemoUser]:
+    """Migrate, generate and import the demo shop once, (re)set the demo users; returns them."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    today = today or timezone.localdate()  # Asia/Shanghai
+    call_command("migrate", interactive=False, verbosity=0)
+    User = get_user_model()
+    admin, created = User.objects.get_or_create(
+        username="admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    if created:
+        admin.set_unusable_password()
+        admin.save()
+    folder = data_dir / "shop"
+    _generate(folder, today)
+    _import(folder, admin)
+    users = _users()
+    _create_users(users)
+    return users
+
+
+def print_users(users: list[DemoUser], url: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"演示账号 demo users — sign in at {url}", title_justify="left")
+    for col in ("user", "password", "role", "team", "agent"):
+        table.add_column(col)
+    for u in users:
+        table.add_row(u.username, u.password, u.role, u.team_id or "", u.agent_id or "")
+    Console().print(table)
