@@ -87,7 +87,8 @@ def cmd_demo(args) -> int:
     if args.no_serve:
         return 0
     print(f"serving on {url} (Ctrl-C stops)", flush=True)
-    return _serve(args.bind, 2, True)
+    # Serve from a fresh process: the memory used to generate and import the shop is given back.
+    os.execv(sys.executable, [sys.executable, "-m", "merit.cli", "serve", "--bind", args.bind])
 
 
 def register(sub) -> None:
