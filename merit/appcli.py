@@ -3,6 +3,7 @@
 - ``merit import PATH`` — import a data package into the database (merit/ingest/cli.py).
 - ``merit serve`` — the production server (gunicorn) with static files (WhiteNoise) and the task worker.
 - ``merit demo`` — prepare the embedded demo (SQLite, a generated shop, users per role) and serve it.
+- ``merit verify-audit`` — recompute the audit trail's hash chain (merit/audit/cli.py).
 """
 
 from __future__ import annotations
@@ -92,9 +93,11 @@ def cmd_demo(args) -> int:
 
 
 def register(sub) -> None:
+    from merit.audit.cli import add_parser as add_verify_audit
     from merit.ingest.cli import add_parser as add_import
 
     add_import(sub)
+    add_verify_audit(sub)
 
     s = sub.add_parser("serve", help="serve the web application (gunicorn, WhiteNoise, task worker)")
     s.add_argument("--bind", default=os.environ.get("MERIT_BIND", "127.0.0.1:8000"))

@@ -83,8 +83,10 @@ def update_agent(agent: Agent, changes: dict) -> Agent:
         if name in changes:
             setattr(agent, name, changes[name])
     agent.save()
-    # A lead who moves to another team no longer leads the old one.
-    Team.objects.filter(lead=agent).exclude(pk=agent.team_id).update(lead=None)
+    # A lead who moves to another team no longer leads the old one (saved one by one: audited).
+    for old_team in Team.objects.filter(lead=agent).exclude(pk=agent.team_id):
+        old_team.lead = None
+        old_team.save(update_fields=["lead"])
     return agent
 
 
@@ -116,7 +118,9 @@ def set_role(user, *, role: str | None, team_id: str | None = None, agent_id: st
                 f"客服 {agent_id} 已关联用户 {agent.user} Agent {agent_id!r} is already linked to user "
                 f"{agent.user.get_username()!r}"
             )
-        Agent.objects.filter(user=user).exclude(pk=agent.pk).update(user=None)
+        for other in Agent.objects.filter(user=user).exclude(pk=agent.pk):  # one by one: audited
+            other.user = None
+            other.save(update_fields=["user"])
         agent.user = user
         agent.save(update_fields=["user"])
     elif role == UserRole.AGENT and not Agent.objects.filter(user=user).exists():

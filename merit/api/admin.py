@@ -1,6 +1,7 @@
 """API tokens in the admin site: adding one shows the plain token once; tokens are revoked, not edited."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 
 from merit.api.auth import issue_token
 from merit.api.models import ApiToken
@@ -38,5 +39,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="吊销所选令牌 Revoke the selected tokens")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked=False).update(revoked=True)
+        with transaction.atomic():
+            count = 0
+            for token in queryset.filter(revoked=False).select_for_update():
+                token.revoked = True
+                token.save(update_fields=["revoked"])  # one by one: each revocation is audited
+                count += 1
         self.message_user(request, f"已吊销 {count} 个令牌 {count} token(s) revoked", messages.SUCCESS)

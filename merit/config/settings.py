@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "merit.org",
     "merit.facts",
     "merit.ingest",
+    "merit.audit",
+    "merit.policies",
+    "merit.assessment",
+    "merit.ledger",
     "merit.api",
     "merit.web",
 ]
@@ -50,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "merit.audit.middleware.ActorMiddleware",  # who acts, for the audit trail
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

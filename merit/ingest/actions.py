@@ -374,16 +374,19 @@ def _process(imp: Import, work: Path, progress: _Progress) -> None:
         totals = {t: pkg.con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in uploaded}
         progress.save(50, WRITING)
         progress.writing(totals)
+        from merit.audit.log import record
         from merit.facts.io import write_tables
 
         try:
             with transaction.atomic():
                 counts = write_tables(pkg.con, uploaded, batch=imp.pk, progress=progress.during_write)
+                summary = {t: asdict(c) if not isinstance(c, dict) else c for t, c in counts.items()}
+                detail = {"file_sha256": imp.file_sha256, "tables": summary}
+                record(user, "ingest.import.apply", imp, detail=detail)
         except PackageError as e:
             raise _Failed(_team_reasons(e.problems, scope), total=e.total, notices=notices) from None
     finally:
         pkg.con.close()
-    summary = {t: asdict(c) if not isinstance(c, dict) else c for t, c in counts.items()}
     _finish(imp, ImportState.SUCCEEDED, summary=summary, notices=notices)
 
 
