@@ -1,0 +1,1 @@
+"""Policy versions: presets and custom policies stored as immutable, engine-validated versions."""
