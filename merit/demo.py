@@ -3,6 +3,11 @@
 `merit demo` (and `make demo`) runs :func:`prepare` and then serves the application. Preparing is
 idempotent: the shop is generated and imported once (through the ordinary import pipeline); every run
 gives the demo users new random passwords and prints them.
+
+The demo also shows the review of assessment runs: the after-sales KPI (preset S5) of last month is
+computed, submitted by ``hr``, approved and published by ``admin``; this month's is computed and
+submitted by ``hr``, awaiting approval. Preparing again finds the same runs (same policy version,
+months and facts) and leaves them as they are.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 DEMO_AGENTS = 30
 DEMO_MONTHS = 6
 DEMO_SEED = 7
+DEMO_POLICY = "S5"  # after-sales KPI: a month computed from the shop's facts, with explanations
 
 
 @dataclass
@@ -115,7 +121,48 @@ def prepare(data_dir: Path, today: date | None = None) -> list[DemoUser]:
     _import(folder, admin)
     users = _users()
     _create_users(users)
+    demo_runs(today)
     return users
+
+
+def demo_runs(today: date) -> list:
+    """Last month's S5 run published (``hr`` submits, ``admin`` approves and publishes) and this month's
+    awaiting approval; returns them. Runs already there are found, not computed again."""
+    from django.contrib.auth import get_user_model
+
+    from merit.assessment import actions
+    from merit.assessment.models import RunState
+    from merit.engine.metrics.compute import Period
+    from merit.policies.actions import ensure_presets, resolve
+
+    ensure_presets()
+    User = get_user_model()
+    hr, admin = User.objects.get(username="hr"), User.objects.get(username="admin")
+    current = Period(today.year, today.month)
+    previous = _computed_run(hr, str(current.shift(-1)), resolve)
+    steps = {
+        RunState.COMPUTED: lambda run: actions.submit(run, hr),
+        RunState.SUBMITTED: lambda run: actions.approve(run, admin),
+        RunState.APPROVED: lambda run: actions.publish(run, admin),
+    }
+    while previous.state in steps:
+        previous = steps[previous.state](previous)
+    latest = _computed_run(hr, str(current), resolve)
+    if latest.state == RunState.COMPUTED:
+        latest = actions.submit(latest, hr)
+    return [previous, latest]
+
+
+def _computed_run(user, month: str, resolve):
+    from merit.assessment import actions
+    from merit.assessment.models import RunState
+
+    run = actions.request_run(user, resolve(DEMO_POLICY, month), month, enqueue=False)
+    if run.state == RunState.QUEUED:
+        run = actions.compute_run(run.pk)
+    if run.state == RunState.FAILED:
+        raise SystemExit(f"demo run #{run.pk} ({DEMO_POLICY} {month}) failed: {run.error}")
+    return run
 
 
 def print_users(users: list[DemoUser], url: str) -> None:

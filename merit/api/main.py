@@ -31,6 +31,9 @@ api.add_router("/teams", teams.router)
 api.add_router("/agents", agents.router)
 api.add_router("/imports", imports.router)
 api.add_router("/facts", facts.router)
+api.add_router("/runs", "merit.assessment.api.router")
+api.add_router("/policies", "merit.policies.api.router")
+api.add_router("/ledger", "merit.ledger.api.router")
 
 
 @api.exception_handler(AuthenticationError)

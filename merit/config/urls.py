@@ -8,5 +8,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch
     path("imports/", include("merit.ingest.urls")),
+    path("runs/", include("merit.assessment.urls")),
+    path("policies/", include("merit.policies.urls")),
+    path("ledger/", include("merit.ledger.urls")),
     path("", include("merit.web.urls")),
 ]

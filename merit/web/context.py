@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from merit.assessment.labels import MY_RESULTS_LABEL, RUNS_LABEL
 from merit.ingest.actions import may_import
-from merit.org.access import NONE, scope_of
+from merit.ledger.labels import NAV_LABEL as LEDGER_LABEL
+from merit.org.access import NONE, OWN, scope_of
 from merit.org.models import UserRole
+from merit.policies.labels import NAV_LABEL as POLICIES_LABEL
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ def navigation(request) -> list[NavItem]:
     links = [("home", _("Home"))]
     if scope.kind != NONE:
         links.append(("people", _("People")))
+        links.append(("policies:list", POLICIES_LABEL))
+        links.append(("runs:list", RUNS_LABEL if scope.kind != OWN else MY_RESULTS_LABEL))
+        links.append(("ledger:home", LEDGER_LABEL))
     if may_import(user):
         links.append(("ingest:list", _("Imports")))
     if scope.is_manager:

@@ -31,8 +31,26 @@ ENDPOINTS = {
     ("get", "/api/imports/{import_id}"),
     ("get", "/api/imports/{import_id}/problems"),
     *{("get", f"/api/facts/{table}") for table in FACT_MODELS},
+    ("get", "/api/policies"),
+    ("get", "/api/policies/{policy_id}/versions"),
+    ("post", "/api/policies/{policy_id}/versions"),
+    ("get", "/api/policies/{policy_id}/versions/{version}"),
+    ("get", "/api/ledger/entries"),
+    ("get", "/api/ledger/balances"),
+    ("get", "/api/runs"),
+    ("post", "/api/runs"),
+    ("get", "/api/runs/{run_id}"),
+    *{("post", f"/api/runs/{{run_id}}/{action}") for action in ("submit", "approve", "reject", "publish")},
+    ("get", "/api/runs/{run_id}/results"),
+    ("get", "/api/runs/{run_id}/results/{agent_id}/{period}"),
 }
-CREATING = {("post", "/api/teams"), ("post", "/api/agents"), ("post", "/api/imports")}
+CREATING = {
+    ("post", "/api/teams"),
+    ("post", "/api/agents"),
+    ("post", "/api/imports"),
+    ("post", "/api/policies/{policy_id}/versions"),
+    ("post", "/api/runs"),
+}
 
 
 @pytest.fixture(scope="module")

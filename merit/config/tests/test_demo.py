@@ -1,4 +1,5 @@
-"""The embedded demo: a shop of 3 teams and 30 agents with 6 months of facts, users for every role."""
+"""The embedded demo: a shop of 3 teams and 30 agents with 6 months of facts, users for every role, last
+month's S5 run published after four-eyes review and this month's awaiting approval."""
 
 from datetime import date
 
@@ -6,7 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from merit.demo import first_month, prepare
+from merit.assessment.models import AgentResult, Run, RunState
+from merit.demo import DEMO_POLICY, first_month, prepare
 from merit.facts.models import Chat, Ticket
 from merit.org.models import Agent, Membership, Team
 
@@ -40,8 +42,26 @@ def test_demo_loads_the_shop_once_and_every_printed_user_signs_in(tmp_path):
     agent = next(u for u in users if u.role == "agent")
     assert Agent.objects.get(agent_id=agent.agent_id).user.username == agent.username
 
-    # Preparing again imports nothing twice and gives new passwords.
+    # Last month published by admin after hr submitted it; this month submitted by hr, starting from it.
+    published = Run.objects.get(first_period="2026-10")
+    current = Run.objects.get(first_period="2026-11")
+    assert published.policy_version.policy_id == current.policy_version.policy_id == DEMO_POLICY
+    assert (published.state, published.submitted_by.username) == (RunState.PUBLISHED, "hr")
+    assert (published.approved_by.username, published.published_by.username) == ("admin", "admin")
+    assert (current.state, current.submitted_by.username) == (RunState.SUBMITTED, "hr")
+    assert current.state_from == published
+    assert AgentResult.objects.filter(run=published).exists()
+    admin = Client()
+    admin.post(
+        "/login/", {"username": "admin", "password": next(u.password for u in users if u.role == "admin")}
+    )
+    page = admin.get(f"/runs/{current.pk}/").content.decode()
+    assert 'id="approve-run"' in page  # admin did not submit it: they may approve it
+    runs = {r.pk: (r.state, r.output_sha256) for r in Run.objects.all()}
+
+    # Preparing again imports nothing twice, finds the same runs and gives new passwords.
     again = prepare(tmp_path, today=date(2026, 11, 23))
     assert (Chat.objects.count(), Ticket.objects.count()) == (chats, tickets)
+    assert {r.pk: (r.state, r.output_sha256) for r in Run.objects.all()} == runs
     assert get_user_model().objects.count() == len(users)
     assert {u.username: u.password for u in again} != {u.username: u.password for u in users}
