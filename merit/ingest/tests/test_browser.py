@@ -3,38 +3,24 @@ while the import is queued, the report appearing when it is done."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from merit.conftest import needs_chromium
 from merit.ingest.tests.conftest import build_world
 from merit.ingest.tests.files import table_csv, ticket
 
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "Imp0rt-qa-2026"  # noqa: S105 — a test account only
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    needs_chromium,
 ]
 
 
 @pytest.fixture
-def page(live_server, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        page = browser.new_context(locale="zh-CN").new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
+def page(chromium_page):
+    return chromium_page
 
 
 def test_upload_then_watch_the_progress_bar_turn_into_the_report(page, live_server, tmp_path):

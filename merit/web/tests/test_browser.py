@@ -9,36 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from merit.conftest import needs_chromium
 from merit.web.tests.conftest import PASSWORD, build_world
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(os.environ.get("MERIT_SCREENSHOT_DIR", "/tmp")) / "merit-people.png"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    needs_chromium,
 ]
 
 
 @pytest.fixture
-def page(live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the live server's own thread serves Django.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(chromium_page):
     build_world()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1200, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
+    return chromium_page
 
 
 def sign_in(page, base, username, password):
