@@ -4,8 +4,8 @@
 idempotent: the shop is generated and imported once (through the ordinary import pipeline); every run
 gives the demo users new random passwords and prints them.
 
-The demo also shows the review of assessment runs: the after-sales KPI (preset S5) of last month is
-computed, submitted by ``hr``, approved and published by ``admin``; this month's is computed and
+The demo also shows the review of assessment runs: the monthly 30-point system (preset S1: points,
+warnings, bonus cut by points, so the ledgers have entries) of last month is computed, submitted by ``hr``, approved and published by ``admin``; this month's is computed and
 submitted by ``hr``, awaiting approval. Preparing again finds the same runs (same policy version,
 months and facts) and leaves them as they are.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 DEMO_AGENTS = 30
 DEMO_MONTHS = 6
 DEMO_SEED = 7
-DEMO_POLICY = "S5"  # after-sales KPI: a month computed from the shop's facts, with explanations
+DEMO_POLICY = "S1"  # monthly 30 points: point entries, warnings and bonuses, so the ledgers have entries
 
 
 @dataclass
@@ -126,7 +126,7 @@ def prepare(data_dir: Path, today: date | None = None) -> list[DemoUser]:
 
 
 def demo_runs(today: date) -> list:
-    """Last month's S5 run published (``hr`` submits, ``admin`` approves and publishes) and this month's
+    """Last month's S1 run published (``hr`` submits, ``admin`` approves and publishes) and this month's
     awaiting approval; returns them. Runs already there are found, not computed again."""
     from django.contrib.auth import get_user_model
 

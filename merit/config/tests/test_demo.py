@@ -1,5 +1,5 @@
 """The embedded demo: a shop of 3 teams and 30 agents with 6 months of facts, users for every role, last
-month's S5 run published after four-eyes review and this month's awaiting approval."""
+month's S1 run published after four-eyes review and this month's awaiting approval."""
 
 from datetime import date
 
@@ -10,6 +10,7 @@ from django.test import Client
 from merit.assessment.models import AgentResult, Run, RunState
 from merit.demo import DEMO_POLICY, first_month, prepare
 from merit.facts.models import Chat, Ticket
+from merit.ledger.models import LedgerEntry
 from merit.org.models import Agent, Membership, Team
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,7 +51,11 @@ def test_demo_loads_the_shop_once_and_every_printed_user_signs_in(tmp_path):
     assert (published.approved_by.username, published.published_by.username) == ("admin", "admin")
     assert (current.state, current.submitted_by.username) == (RunState.SUBMITTED, "hr")
     assert current.state_from == published
-    assert AgentResult.objects.filter(run=published).exists()
+    assert AgentResult.objects.filter(run=published).count() == 30
+    # Publishing posted the month's ledger: point entries and bonuses for the agents.
+    books = set(LedgerEntry.objects.filter(run=published).values_list("book", flat=True))
+    assert books == {"points", "money"}
+    assert not LedgerEntry.objects.filter(run=current).exists()  # not published yet
     admin = Client()
     admin.post(
         "/login/", {"username": "admin", "password": next(u.password for u in users if u.role == "admin")}
