@@ -48,7 +48,6 @@ def home(request):
         "totals": totals,
         "as_of": as_of,
         "show_team_filter": scope.kind == ALL,
-        "query": _query_without_page(request),
     }
     return render(request, "ledger/overview.html", context)
 
@@ -108,9 +107,3 @@ def _source_text(row: dict) -> str:
     if row.get("num") is not None:
         text += f": {row['num']}" + (f"/{row['den']}" if row.get("den") is not None else "")
     return text
-
-
-def _query_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
