@@ -37,7 +37,19 @@ def cmd_serve(args) -> int:
     if args.migrate:
         call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
+    if args.recover_interrupted:
+        recover_interrupted()
     return _serve(args.bind, args.workers, not args.no_worker)
+
+
+def recover_interrupted() -> None:
+    """Fail the imports and runs a stopped worker left half done (none of their writes was applied)."""
+    from merit.assessment.actions import fail_interrupted_runs
+    from merit.ingest.actions import fail_interrupted_imports
+
+    imports, runs = fail_interrupted_imports(), fail_interrupted_runs()
+    if imports or runs:
+        print(f"marked as interrupted: {imports} import(s), {runs} run(s)", flush=True)
 
 
 def _serve(bind: str, workers: int, with_worker: bool) -> int:
@@ -89,7 +101,10 @@ def cmd_demo(args) -> int:
         return 0
     print(f"serving on {url} (Ctrl-C stops)", flush=True)
     # Serve from a fresh process: the memory used to generate and import the shop is given back.
-    os.execv(sys.executable, [sys.executable, "-m", "merit.cli", "serve", "--bind", args.bind])
+    os.execv(
+        sys.executable,
+        [sys.executable, "-m", "merit.cli", "serve", "--bind", args.bind, "--recover-interrupted"],
+    )
 
 
 def register(sub) -> None:
@@ -104,6 +119,11 @@ def register(sub) -> None:
     s.add_argument("--workers", type=int, default=int(os.environ.get("MERIT_WORKERS", "2")))
     s.add_argument("--migrate", action="store_true", help="apply database migrations first")
     s.add_argument("--no-worker", action="store_true", help="do not start the background task worker")
+    s.add_argument(
+        "--recover-interrupted",
+        action="store_true",
+        help="first fail the imports and runs a stopped worker left half done (only when no other worker runs)",
+    )
     s.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("demo", help="the embedded demo: SQLite, a generated shop, users per role, served")

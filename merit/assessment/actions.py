@@ -497,6 +497,16 @@ def _duplicate(run: Run, existing: Run, fingerprint: str, source: Run | None) ->
         )
 
 
+def fail_interrupted_runs() -> int:
+    """Mark runs left computing by a worker that stopped as failed (nothing of them was stored).
+
+    Only call this while no worker runs (``merit serve --recover-interrupted``)."""
+    interrupted = list(Run.objects.filter(state=RunState.COMPUTING))
+    for run in interrupted:
+        _fail(run, "interrupted: the worker stopped before the run finished; request it again")
+    return len(interrupted)
+
+
 def _fail(run: Run, message: str) -> None:
     with transaction.atomic():
         failed = Run.objects.filter(pk=run.pk, state=RunState.COMPUTING).update(

@@ -286,6 +286,22 @@ def run_import(import_id: int) -> Import:
     return imp
 
 
+INTERRUPTED = (
+    "interrupted: the worker stopped before the import finished; nothing was applied — upload it again"
+)
+
+
+def fail_interrupted_imports() -> int:
+    """Mark imports left running by a worker that stopped (killed, machine restarted) as failed.
+
+    Only call this while no worker runs (``merit serve --recover-interrupted`` does, before starting its
+    worker). Nothing of such an import was applied: its rows are written in one transaction."""
+    interrupted = list(Import.objects.filter(state=ImportState.RUNNING).select_related("created_by"))
+    for imp in interrupted:
+        _finish(imp, ImportState.FAILED, error=INTERRUPTED)
+    return len(interrupted)
+
+
 def _finish(imp: Import, state, *, problems=(), total=None, notices=None, summary=None, error="", dup=None):
     rows = [
         {"table": p.table, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}

@@ -110,3 +110,29 @@ def test_progress_is_visible_while_the_write_transaction_is_open():
     finally:
         reader.close()
         progress.close()
+
+
+@pytest.mark.django_db
+def test_an_import_left_running_by_a_stopped_worker_is_failed_at_the_next_start():
+    from merit.appcli import recover_interrupted
+
+    world = build_world()
+    imp = submit_import(
+        world.users["hr"],
+        [("tickets.csv", table_csv("tickets", [ticket(i) for i in range(1, 6)]))],
+        enqueue=False,
+    )
+    # The worker claimed it, then its process was killed before the write transaction committed.
+    Import.objects.filter(pk=imp.pk).update(state=ImportState.RUNNING, progress=50)
+    recover_interrupted()
+    imp.refresh_from_db()
+    assert imp.state == ImportState.FAILED and imp.progress == 100
+    assert imp.error.startswith("interrupted: the worker stopped")
+    assert Ticket.objects.count() == 0
+    # The same file can be imported again: a failed import is not a duplicate.
+    again = submit_import(
+        world.users["hr"],
+        [("tickets.csv", table_csv("tickets", [ticket(i) for i in range(1, 6)]))],
+        enqueue=False,
+    )
+    assert again.state == ImportState.QUEUED
