@@ -14,6 +14,7 @@ What differs is how rows reach the staging table and how values are written:
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import pyarrow.csv as pacsv
@@ -62,7 +63,7 @@ SQLITE_TYPES = {
 }
 
 
-class Dialect:
+class Dialect(ABC):
     """What one database kind needs: staging DDL, values, null-safe comparisons, loading, counting."""
 
     vendor = ""
@@ -71,18 +72,18 @@ class Dialect:
         self.raw = raw  # the DB-API connection under Django's (same transaction)
 
     # ---- SQL pieces ---------------------------------------------------------------------------
-    def differ(self, a: str, b: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def differ(self, a: str, b: str) -> str: ...
 
-    def same(self, a: str, b: str) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def same(self, a: str, b: str) -> str: ...
 
-    def stage_type(self, col: StageColumn) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def stage_type(self, col: StageColumn) -> str: ...
 
+    @abstractmethod
     def duck_value(self, col: StageColumn) -> str:
         """The DuckDB expression that gives a staged column's value."""
-        raise NotImplementedError
 
     def target_value(self, col: StageColumn, ref: str) -> str:
         """The staged value ``ref`` as the real table stores it."""
@@ -93,11 +94,14 @@ class Dialect:
         self.execute(f"DROP TABLE IF EXISTS {stage}")
         self.execute(f"CREATE TEMPORARY TABLE {stage} ({body})")
 
-    def clear_stage(self, stage: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def clear_stage(self, stage: str) -> None: ...
 
     def lock(self, target: str) -> None:
-        """Keep other writers of ``target`` out until the transaction ends (readers are not blocked)."""
+        """Keep other writers of ``target`` out until the transaction ends (readers are not blocked).
+
+        By default nothing to do: SQLite's IMMEDIATE transaction already holds the only write lock."""
+        return None
 
     def drop_stage(self, stage: str) -> None:
         self.execute(f"DROP TABLE IF EXISTS {stage}")
@@ -119,18 +123,18 @@ class Dialect:
         finally:
             cur.close()
 
+    @abstractmethod
     def prepare(self, batch):
         """What :meth:`load` sends for one Arrow record batch (columns as ``duck_value`` made them);
         made one batch ahead, in a thread, while the database works on the batch before."""
-        raise NotImplementedError
 
+    @abstractmethod
     def load(self, stage: str, cols: list[StageColumn], prepared) -> None:
         """Append one prepared batch to the staging table."""
-        raise NotImplementedError
 
+    @abstractmethod
     def upsert(self, insert_sql: str, target: str) -> tuple[int, int]:
         """Run ``INSERT … ON CONFLICT … DO UPDATE … WHERE …`` into ``target``: (inserted, updated)."""
-        raise NotImplementedError
 
 
 class Postgres(Dialect):
