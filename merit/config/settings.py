@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "merit.policies",
     "merit.assessment",
     "merit.ledger",
+    "merit.tickets",
     "merit.api",
     "merit.web",
 ]

@@ -83,6 +83,7 @@ TICKET_KINDS = (
     "other",
 )
 CHANNELS = ("chat", "phone", "email", "app", "wechat")
+PRIORITIES = ("urgent", "high", "normal")  # 紧急 / 高 / 普通 (SLA targets per priority)
 RATING_SOURCES = ("survey", "review", "dsr")
 ATTENDANCE_STATUS = ("present", "late", "early_leave", "absent", "leave")
 REDEMPTION_KINDS = ("prize", "fine_offset")  # 积分兑换奖品 / 积分抵扣罚款
@@ -126,6 +127,14 @@ TABLES: dict[str, Table] = {
                 _c("closed_at", TIMESTAMP),
                 _c("reopened", BOOL),
                 _c("transfers", INT, min=ZERO),
+                # Extension (the ticket desk, docs/desk.md): priority, SLA outcome and clock pauses.
+                _c("priority", TEXT, choices=PRIORITIES),
+                _c("first_response_breached", BOOL),
+                _c("resolution_breached", BOOL),
+                _c("first_response_exempted", BOOL),
+                _c("resolution_exempted", BOOL),
+                _c("paused_s", INT, min=ZERO),
+                _c("reopen_count", INT, min=ZERO),
             ),
             key=("ticket_id",),
             time="created_at",

@@ -145,3 +145,21 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the Monday–Friday week (工作日历): a weekday off (statutory holiday) or a weekend
+    working day (调休). Seeded from ``chinese_calendar`` for the years it knows; admins edit it (a new
+    year's arrangement, a company day off). This table is the calendar of SLA clocks and deadlines."""
+
+    date = models.DateField("日期 date", unique=True)
+    workday = models.BooleanField("上班 working day", help_text="勾选：周末调休上班；不勾选：工作日放假")
+    note = models.CharField("说明 note", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "工作日历 calendar day"
+        verbose_name_plural = "工作日历 calendar days"
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.workday else '放假'}"

@@ -170,7 +170,11 @@ class _Sink:
         self.writer = None
 
     def _open(self, cols: dict[str, V]) -> None:
-        fields = [pa.field(c.name, _arrow_type(c, self.fmt, cols[c.name].scale)) for c in self.table.columns]
+        # An optional column the generator does not make (the desk's SLA columns) is written empty.
+        fields = [
+            pa.field(c.name, _arrow_type(c, self.fmt, cols[c.name].scale if c.name in cols else 0))
+            for c in self.table.columns
+        ]
         if self.fmt == "parquet":
             meta = {"merit.table": self.table.name, "merit.timestamps": "UTC"}
             self.schema = pa.schema(fields, metadata=meta)
@@ -186,7 +190,12 @@ class _Sink:
         n = len(next(iter(cols.values())))
         for i in range(0, n, ROW_GROUP):
             j = min(n, i + ROW_GROUP)
-            arrays = [_to_arrow(c, cols[c.name].slice(i, j), self.fmt) for c in self.table.columns]
+            arrays = [
+                _to_arrow(c, cols[c.name].slice(i, j), self.fmt)
+                if c.name in cols
+                else pa.nulls(j - i, self.schema.field(c.name).type)
+                for c in self.table.columns
+            ]
             self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         self.rows += n
 
