@@ -185,7 +185,9 @@ def assign(case: Case | int, agent: Agent, *, by, at: datetime | None = None, no
     case = _locked(case)
     _require(access.supervises(by, case), "分配工单")
     if not case.is_open:
-        raise DeskConflict("工单状态为 %(status)s，请先重开 The case is %(status)s: reopen it first", status=case.status)
+        raise DeskConflict(
+            "工单状态为 %(status)s，请先重开 The case is %(status)s: reopen it first", status=case.status
+        )
     _check_target(case, agent)
     if case.assignee_id is not None:
         return _move(
@@ -214,7 +216,10 @@ def transfer(
     case = _locked(case)
     _require(access.works(by, case), "转接该工单")
     if not case.is_open:
-        raise DeskConflict("工单状态为 %(status)s，只能转接未结工单 The case is %(status)s: only open cases are transferred", status=case.status)
+        raise DeskConflict(
+            "工单状态为 %(status)s，只能转接未结工单 The case is %(status)s: only open cases are transferred",
+            status=case.status,
+        )
     if reason not in TransferReason.values:
         raise ValidationError({"reason": f"未知原因 unknown reason {reason!r}"})
     if case.assignee_id == to.pk:
@@ -266,7 +271,9 @@ def confirm_shirking(transfer_id: int, *, by, at: datetime | None = None) -> Cas
     moved = CaseTransfer.objects.select_for_update().select_related("case", "from_agent").get(pk=transfer_id)
     _require(access.supervises(by, moved.case), "认定推卸责任")
     if moved.from_agent_id is None or not moved.self_initiated:
-        raise DeskConflict("只有处理人自己发起的转接才能认定为推卸责任 Only a transfer its holder made themselves can be shirking")
+        raise DeskConflict(
+            "只有处理人自己发起的转接才能认定为推卸责任 Only a transfer its holder made themselves can be shirking"
+        )
     if moved.shirking_confirmed_by_id is not None:
         raise DeskConflict("该转接已认定为推卸责任 This transfer is already confirmed as shirking")
     moved.shirking_confirmed_by = by

@@ -7,224 +7,629 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0003_calendarday'),
+        ("org", "0003_calendarday"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AgentSkill',
+            name="AgentSkill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kinds', models.JSONField(blank=True, default=list, verbose_name='工单类型 kinds')),
-                ('channels', models.JSONField(blank=True, default=list, verbose_name='渠道 channels')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='语言 languages')),
-                ('agent', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='skill', to='org.agent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kinds", models.JSONField(blank=True, default=list, verbose_name="工单类型 kinds")),
+                ("channels", models.JSONField(blank=True, default=list, verbose_name="渠道 channels")),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="语言 languages")),
+                (
+                    "agent",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="skill", to="org.agent"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '客服技能 agent skill',
-                'verbose_name_plural': '客服技能 agent skills',
+                "verbose_name": "客服技能 agent skill",
+                "verbose_name_plural": "客服技能 agent skills",
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ticket_id', models.CharField(editable=False, max_length=16, null=True, unique=True, verbose_name='工单号 case id')),
-                ('kind', models.CharField(choices=[('refund', '退款 refund'), ('return', '退货 return'), ('exchange', '换货 exchange'), ('repair', '维修 repair'), ('complaint', '投诉 complaint'), ('invoice', '发票 invoice'), ('logistics', '物流 logistics'), ('inquiry', '咨询 inquiry'), ('other', '其他 other')], max_length=16, verbose_name='类型 kind')),
-                ('channel', models.CharField(choices=[('chat', '在线 chat'), ('phone', '电话 phone'), ('email', '邮件 email'), ('app', 'App'), ('wechat', '微信 WeChat')], max_length=16, verbose_name='渠道 channel')),
-                ('priority', models.CharField(choices=[('urgent', '紧急 urgent'), ('high', '高 high'), ('normal', '普通 normal')], max_length=16, verbose_name='优先级 priority')),
-                ('subject', models.CharField(max_length=200, verbose_name='标题 subject')),
-                ('order_ref', models.CharField(blank=True, max_length=64, verbose_name='订单号 order')),
-                ('order_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='订单金额 amount')),
-                ('customer_name', models.CharField(blank=True, max_length=100, verbose_name='客户 customer')),
-                ('customer_contact', models.CharField(blank=True, max_length=200, verbose_name='联系方式 contact')),
-                ('language', models.CharField(default='zh', max_length=16, verbose_name='语言 language')),
-                ('partner_merchant', models.CharField(blank=True, help_text='由合作商家处理的售后，须跟进到底 (S7)', max_length=100, verbose_name='合作商家 partner merchant')),
-                ('status', models.CharField(choices=[('new', '新建 new'), ('open', '处理中 open'), ('pending_customer', '等待客户 pending customer'), ('resolved', '已解决 resolved'), ('closed', '已关闭 closed')], default='new', max_length=20, verbose_name='状态 status')),
-                ('created_at', models.DateTimeField(verbose_name='创建 created')),
-                ('updated_at', models.DateTimeField(verbose_name='更新 updated')),
-                ('first_response_at', models.DateTimeField(blank=True, null=True, verbose_name='首次响应 first response')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='解决 resolved')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='关闭 closed')),
-                ('first_response_minutes', models.PositiveIntegerField()),
-                ('resolution_minutes', models.PositiveIntegerField()),
-                ('warn_percent', models.PositiveSmallIntegerField(default=80)),
-                ('first_response_due_at', models.DateTimeField(blank=True, null=True)),
-                ('first_response_warn_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_due_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_warn_at', models.DateTimeField(blank=True, null=True)),
-                ('first_response_breached_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_breached_at', models.DateTimeField(blank=True, null=True)),
-                ('first_response_exempt_reason', models.CharField(blank=True, max_length=500)),
-                ('resolution_exempt_reason', models.CharField(blank=True, max_length=500)),
-                ('paused_since', models.DateTimeField(blank=True, null=True)),
-                ('paused_s', models.PositiveIntegerField(default=0)),
-                ('reopen_count', models.PositiveIntegerField(default=0)),
-                ('transfer_count', models.PositiveIntegerField(default=0)),
-                ('survey_nonce', models.CharField(blank=True, editable=False, max_length=32)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='org.agent', verbose_name='处理人')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('exempted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.agent')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='org.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ticket_id",
+                    models.CharField(
+                        editable=False, max_length=16, null=True, unique=True, verbose_name="工单号 case id"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("refund", "退款 refund"),
+                            ("return", "退货 return"),
+                            ("exchange", "换货 exchange"),
+                            ("repair", "维修 repair"),
+                            ("complaint", "投诉 complaint"),
+                            ("invoice", "发票 invoice"),
+                            ("logistics", "物流 logistics"),
+                            ("inquiry", "咨询 inquiry"),
+                            ("other", "其他 other"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型 kind",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("chat", "在线 chat"),
+                            ("phone", "电话 phone"),
+                            ("email", "邮件 email"),
+                            ("app", "App"),
+                            ("wechat", "微信 WeChat"),
+                        ],
+                        max_length=16,
+                        verbose_name="渠道 channel",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("urgent", "紧急 urgent"), ("high", "高 high"), ("normal", "普通 normal")],
+                        max_length=16,
+                        verbose_name="优先级 priority",
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="标题 subject")),
+                ("order_ref", models.CharField(blank=True, max_length=64, verbose_name="订单号 order")),
+                (
+                    "order_amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=12, null=True, verbose_name="订单金额 amount"
+                    ),
+                ),
+                ("customer_name", models.CharField(blank=True, max_length=100, verbose_name="客户 customer")),
+                (
+                    "customer_contact",
+                    models.CharField(blank=True, max_length=200, verbose_name="联系方式 contact"),
+                ),
+                ("language", models.CharField(default="zh", max_length=16, verbose_name="语言 language")),
+                (
+                    "partner_merchant",
+                    models.CharField(
+                        blank=True,
+                        help_text="由合作商家处理的售后，须跟进到底 (S7)",
+                        max_length=100,
+                        verbose_name="合作商家 partner merchant",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "新建 new"),
+                            ("open", "处理中 open"),
+                            ("pending_customer", "等待客户 pending customer"),
+                            ("resolved", "已解决 resolved"),
+                            ("closed", "已关闭 closed"),
+                        ],
+                        default="new",
+                        max_length=20,
+                        verbose_name="状态 status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="创建 created")),
+                ("updated_at", models.DateTimeField(verbose_name="更新 updated")),
+                (
+                    "first_response_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="首次响应 first response"),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="解决 resolved")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="关闭 closed")),
+                ("first_response_minutes", models.PositiveIntegerField()),
+                ("resolution_minutes", models.PositiveIntegerField()),
+                ("warn_percent", models.PositiveSmallIntegerField(default=80)),
+                ("first_response_due_at", models.DateTimeField(blank=True, null=True)),
+                ("first_response_warn_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_due_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_warn_at", models.DateTimeField(blank=True, null=True)),
+                ("first_response_breached_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_breached_at", models.DateTimeField(blank=True, null=True)),
+                ("first_response_exempt_reason", models.CharField(blank=True, max_length=500)),
+                ("resolution_exempt_reason", models.CharField(blank=True, max_length=500)),
+                ("paused_since", models.DateTimeField(blank=True, null=True)),
+                ("paused_s", models.PositiveIntegerField(default=0)),
+                ("reopen_count", models.PositiveIntegerField(default=0)),
+                ("transfer_count", models.PositiveIntegerField(default=0)),
+                ("survey_nonce", models.CharField(blank=True, editable=False, max_length=32)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="org.agent",
+                        verbose_name="处理人",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "exempted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.agent",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="org.team"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工单 case',
-                'verbose_name_plural': '工单 cases',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "工单 case",
+                "verbose_name_plural": "工单 cases",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseMessage',
+            name="CaseMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reply', '回复客户 reply'), ('note', '内部备注 internal note'), ('customer', '客户消息 customer message'), ('event', '记录 event')], max_length=16)),
-                ('body', models.TextField()),
-                ('at', models.DateTimeField()),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reply", "回复客户 reply"),
+                            ("note", "内部备注 internal note"),
+                            ("customer", "客户消息 customer message"),
+                            ("event", "记录 event"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="tickets.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CasePause',
+            name="CasePause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.CharField(max_length=500)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pauses', to='tickets.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.CharField(max_length=500)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pauses", to="tickets.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['started_at', 'id'],
+                "ordering": ["started_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseTransfer',
+            name="CaseTransfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('skill', '需要其他技能 needs another skill'), ('leave', '请假/停用 leave or suspension'), ('escalation', '升级处理 escalation'), ('workload', '工作量平衡 workload balance'), ('customer_request', '客户要求 customer request'), ('other', '其他 other')], max_length=20)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('self_initiated', models.BooleanField(default=False)),
-                ('at', models.DateTimeField()),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transfers', to='tickets.case')),
-                ('from_agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.agent')),
-                ('shirking_confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.agent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("skill", "需要其他技能 needs another skill"),
+                            ("leave", "请假/停用 leave or suspension"),
+                            ("escalation", "升级处理 escalation"),
+                            ("workload", "工作量平衡 workload balance"),
+                            ("customer_request", "客户要求 customer request"),
+                            ("other", "其他 other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("self_initiated", models.BooleanField(default=False)),
+                ("at", models.DateTimeField()),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transfers",
+                        to="tickets.case",
+                    ),
+                ),
+                (
+                    "from_agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.agent",
+                    ),
+                ),
+                (
+                    "shirking_confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="org.agent"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DeskTeam',
+            name="DeskTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hours', models.CharField(default='09:00-12:00,13:30-18:00', help_text='工作日的服务时段，逗号分隔，如 09:00-12:00,13:30-18:00 (windows on working days)', max_length=200, verbose_name='服务时间 business hours')),
-                ('strategy', models.CharField(choices=[('least_open', '最少未结 least open cases'), ('round_robin', '轮流 round robin'), ('skill', '按技能 by skill'), ('manual', '手动 manual only')], default='least_open', max_length=16, verbose_name='分配方式 assignment')),
-                ('agents_see_team', models.BooleanField(default=True, verbose_name='客服可见团队工单 agents see the team queue')),
-                ('last_assigned', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.agent')),
-                ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='desk', to='org.team', verbose_name='团队 team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "hours",
+                    models.CharField(
+                        default="09:00-12:00,13:30-18:00",
+                        help_text="工作日的服务时段，逗号分隔，如 09:00-12:00,13:30-18:00 (windows on working days)",
+                        max_length=200,
+                        verbose_name="服务时间 business hours",
+                    ),
+                ),
+                (
+                    "strategy",
+                    models.CharField(
+                        choices=[
+                            ("least_open", "最少未结 least open cases"),
+                            ("round_robin", "轮流 round robin"),
+                            ("skill", "按技能 by skill"),
+                            ("manual", "手动 manual only"),
+                        ],
+                        default="least_open",
+                        max_length=16,
+                        verbose_name="分配方式 assignment",
+                    ),
+                ),
+                (
+                    "agents_see_team",
+                    models.BooleanField(
+                        default=True, verbose_name="客服可见团队工单 agents see the team queue"
+                    ),
+                ),
+                (
+                    "last_assigned",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.agent",
+                    ),
+                ),
+                (
+                    "team",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="desk",
+                        to="org.team",
+                        verbose_name="团队 team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '团队工单设置 desk settings',
-                'verbose_name_plural': '团队工单设置 desk settings',
+                "verbose_name": "团队工单设置 desk settings",
+                "verbose_name_plural": "团队工单设置 desk settings",
             },
         ),
         migrations.CreateModel(
-            name='SlaTarget',
+            name="SlaTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(blank=True, choices=[('refund', '退款 refund'), ('return', '退货 return'), ('exchange', '换货 exchange'), ('repair', '维修 repair'), ('complaint', '投诉 complaint'), ('invoice', '发票 invoice'), ('logistics', '物流 logistics'), ('inquiry', '咨询 inquiry'), ('other', '其他 other')], max_length=16, verbose_name='类型 kind')),
-                ('priority', models.CharField(choices=[('urgent', '紧急 urgent'), ('high', '高 high'), ('normal', '普通 normal')], max_length=16, verbose_name='优先级 priority')),
-                ('first_response_minutes', models.PositiveIntegerField(verbose_name='首次响应时限(分钟) first response (min)')),
-                ('resolution_minutes', models.PositiveIntegerField(verbose_name='解决时限(分钟) resolution (min)')),
-                ('warn_percent', models.PositiveSmallIntegerField(default=80, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)], verbose_name='预警比例 near-breach at %')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='依据 source')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("refund", "退款 refund"),
+                            ("return", "退货 return"),
+                            ("exchange", "换货 exchange"),
+                            ("repair", "维修 repair"),
+                            ("complaint", "投诉 complaint"),
+                            ("invoice", "发票 invoice"),
+                            ("logistics", "物流 logistics"),
+                            ("inquiry", "咨询 inquiry"),
+                            ("other", "其他 other"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型 kind",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("urgent", "紧急 urgent"), ("high", "高 high"), ("normal", "普通 normal")],
+                        max_length=16,
+                        verbose_name="优先级 priority",
+                    ),
+                ),
+                (
+                    "first_response_minutes",
+                    models.PositiveIntegerField(verbose_name="首次响应时限(分钟) first response (min)"),
+                ),
+                (
+                    "resolution_minutes",
+                    models.PositiveIntegerField(verbose_name="解决时限(分钟) resolution (min)"),
+                ),
+                (
+                    "warn_percent",
+                    models.PositiveSmallIntegerField(
+                        default=80,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(99),
+                        ],
+                        verbose_name="预警比例 near-breach at %",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="依据 source")),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="org.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '时效标准 SLA target',
-                'verbose_name_plural': '时效标准 SLA targets',
-                'ordering': ['team__team_id', 'kind', 'priority'],
+                "verbose_name": "时效标准 SLA target",
+                "verbose_name_plural": "时效标准 SLA targets",
+                "ordering": ["team__team_id", "kind", "priority"],
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('comment', models.CharField(blank=True, max_length=1000)),
-                ('attribution', models.CharField(max_length=300)),
-                ('answered_at', models.DateTimeField()),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.agent')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='survey', to='tickets.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ]
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=1000)),
+                ("attribution", models.CharField(max_length=300)),
+                ("answered_at", models.DateTimeField()),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="org.agent"
+                    ),
+                ),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="survey", to="tickets.case"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Absence',
+            name="Absence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('leave', '请假 leave'), ('suspension', '停止服务 suspension')], max_length=16, verbose_name='类型 kind')),
-                ('starts_on', models.DateField(verbose_name='开始 from')),
-                ('ends_on', models.DateField(verbose_name='结束 to')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明 note')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='absences', to='org.agent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("leave", "请假 leave"), ("suspension", "停止服务 suspension")],
+                        max_length=16,
+                        verbose_name="类型 kind",
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="开始 from")),
+                ("ends_on", models.DateField(verbose_name="结束 to")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明 note")),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="absences", to="org.agent"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '请假/停用 absence',
-                'verbose_name_plural': '请假/停用 absences',
-                'ordering': ['-starts_on'],
-                'indexes': [models.Index(fields=['agent', 'starts_on', 'ends_on'], name='tickets_abs_agent_i_c72b5b_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='absence_dates_order')],
+                "verbose_name": "请假/停用 absence",
+                "verbose_name_plural": "请假/停用 absences",
+                "ordering": ["-starts_on"],
+                "indexes": [
+                    models.Index(
+                        fields=["agent", "starts_on", "ends_on"], name="tickets_abs_agent_i_c72b5b_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                        name="absence_dates_order",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('first_response_at__isnull', True), ('first_response_breached_at__isnull', True)), fields=['first_response_due_at'], name='case_fr_due_open'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(
+                    ("first_response_at__isnull", True), ("first_response_breached_at__isnull", True)
+                ),
+                fields=["first_response_due_at"],
+                name="case_fr_due_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('resolution_breached_at__isnull', True), ('resolved_at__isnull', True)), fields=['resolution_due_at'], name='case_res_due_open'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("resolution_breached_at__isnull", True), ("resolved_at__isnull", True)),
+                fields=["resolution_due_at"],
+                name="case_res_due_open",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['team', 'status', 'created_at'], name='case_team_status'),
+            model_name="case",
+            index=models.Index(fields=["team", "status", "created_at"], name="case_team_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['assignee', 'status', 'created_at'], name='case_assignee_status'),
+            model_name="case",
+            index=models.Index(fields=["assignee", "status", "created_at"], name="case_assignee_status"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('order_amount__isnull', True), ('order_amount__gte', 0), _connector='OR'), name='case_amount_not_negative'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("order_amount__isnull", True), ("order_amount__gte", 0), _connector="OR"),
+                name="case_amount_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='casemessage',
-            index=models.Index(fields=['case', 'at'], name='tickets_cas_case_id_8b1f22_idx'),
+            model_name="casemessage",
+            index=models.Index(fields=["case", "at"], name="tickets_cas_case_id_8b1f22_idx"),
         ),
         migrations.AddConstraint(
-            model_name='slatarget',
-            constraint=models.UniqueConstraint(fields=('team', 'kind', 'priority'), name='sla_target_unique'),
+            model_name="slatarget",
+            constraint=models.UniqueConstraint(fields=("team", "kind", "priority"), name="sla_target_unique"),
         ),
         migrations.AddConstraint(
-            model_name='slatarget',
-            constraint=models.UniqueConstraint(condition=models.Q(('team__isnull', True)), fields=('kind', 'priority'), name='sla_target_unique_shared'),
+            model_name="slatarget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("team__isnull", True)),
+                fields=("kind", "priority"),
+                name="sla_target_unique_shared",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slatarget',
-            constraint=models.CheckConstraint(condition=models.Q(('warn_percent__gte', 1), ('warn_percent__lte', 99)), name='sla_warn_percent_range'),
+            model_name="slatarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("warn_percent__gte", 1), ("warn_percent__lte", 99)),
+                name="sla_warn_percent_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='survey_score_range'),
+            model_name="survey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 1), ("score__lte", 5)), name="survey_score_range"
+            ),
         ),
     ]

@@ -69,7 +69,11 @@ def test_the_clock_pauses_while_waiting_on_the_customer(desk):
 
 def test_a_team_target_for_a_kind_wins_over_the_defaults(desk):
     SlaTarget.objects.create(
-        team=desk.teams["T1"], kind="complaint", priority="high", first_response_minutes=15, resolution_minutes=240
+        team=desk.teams["T1"],
+        kind="complaint",
+        priority="high",
+        first_response_minutes=15,
+        resolution_minutes=240,
     )
     complaint = open_for(desk, "2026-03-09 09:00", kind="complaint")
     refund = open_for(desk, "2026-03-09 09:00", kind="refund")
