@@ -34,6 +34,7 @@ api.add_router("/facts", facts.router)
 api.add_router("/runs", "merit.assessment.api.router")
 api.add_router("/policies", "merit.policies.api.router")
 api.add_router("/ledger", "merit.ledger.api.router")
+api.add_router("/cases", "merit.tickets.api.router")
 
 
 @api.exception_handler(AuthenticationError)

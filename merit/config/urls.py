@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from merit.api.main import api
+from merit.tickets.views import survey
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,5 +12,7 @@ urlpatterns = [
     path("runs/", include("merit.assessment.urls")),
     path("policies/", include("merit.policies.urls")),
     path("ledger/", include("merit.ledger.urls")),
+    path("desk/", include("merit.tickets.urls")),
+    path("survey/<str:token>/", survey, name="survey"),
     path("", include("merit.web.urls")),
 ]

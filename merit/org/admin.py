@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
-from merit.org.models import Agent, Membership, Shift, Team
+from merit.org.models import Agent, CalendarDay, Membership, Shift, Team
 
 
 class ShiftInline(admin.TabularInline):
@@ -127,3 +127,12 @@ class UserWithRoleAdmin(UserAdmin):
     def role(self, user):
         membership = getattr(user, "membership", None)
         return membership.get_role_display() if membership else "—"
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The working-day calendar (工作日历) of SLA clocks and deadlines: weekdays off and make-up days."""
+
+    list_display = ("date", "workday", "note")
+    list_filter = ("workday",)
+    date_hierarchy = "date"

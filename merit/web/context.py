@@ -51,6 +51,7 @@ def navigation(request) -> list[NavItem]:
         links.append(("policies:list", POLICIES_LABEL))
         links.append(("runs:list", RUNS_LABEL if scope.kind != OWN else MY_RESULTS_LABEL))
         links.append(("ledger:home", LEDGER_LABEL))
+        links.append(("tickets:mine", _("Desk")))
     if may_import(user):
         links.append(("ingest:list", _("Imports")))
     if scope.is_manager:

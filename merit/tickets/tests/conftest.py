@@ -21,14 +21,14 @@ def sh(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-def open_for(world, at: str, *, team="T1", priority="high", kind="refund", by="sup1", **kw):
+def open_for(w, at: str, *, team="T1", priority="high", kind="refund", by="sup1", **kw):
     return actions.open_case(
-        team=world.teams[team],
+        team=w.teams[team],
         kind=kind,
         channel="chat",
         priority=priority,
         subject="退款未到账",
-        by=world.users[by],
+        by=w.users[by],
         at=sh(at),
         customer_contact="13812345678",
         **kw,
@@ -36,7 +36,7 @@ def open_for(world, at: str, *, team="T1", priority="high", kind="refund", by="s
 
 
 @pytest.fixture
-def desk(world):
+def desk(world):  # noqa: F811
     """T1 and T2 with the default hours (09:00–12:00, 13:30–18:00) and least-open assignment."""
     for team in world.teams.values():
         DeskTeam.objects.get_or_create(team=team)
