@@ -4,6 +4,10 @@
 idempotent: the shop is generated and imported once (through the ordinary import pipeline); every run
 gives the demo users new random passwords and prints them.
 
+The after-sales team works last month and this month so far on the ticket desk (cases opened, answered,
+paused, transferred, resolved, closed and rated through the desk's own actions), so its queues, breaches
+and surveys are filled and its tickets and ratings are facts of the runs.
+
 The demo also shows the review of assessment runs: the monthly 30-point system (preset S1: points,
 warnings, bonus cut by points, so the ledgers have entries) of last month is computed, submitted by ``hr``, approved and published by ``admin``; this month's is computed and
 submitted by ``hr``, awaiting approval. Preparing again finds the same runs (same policy version,
@@ -121,8 +125,23 @@ def prepare(data_dir: Path, today: date | None = None) -> list[DemoUser]:
     _import(folder, admin)
     users = _users()
     _create_users(users)
+    demo_desk(today)
     demo_runs(today)
     return users
+
+
+def demo_desk(today: date) -> int:
+    """Last month and this month so far of desk activity for the after-sales team, worked through the
+    desk's actions (its cases, breaches and surveys are facts of the runs below). Done once."""
+    from merit.engine.metrics.compute import Period
+    from merit.org.models import Team
+    from merit.tickets.simulate import simulate_month
+
+    team = Team.objects.filter(agents__role="after_sales").distinct().order_by("team_id").first()
+    if team is None:
+        return 0
+    current = Period(today.year, today.month)
+    return sum(simulate_month(team, str(p), per_day=6, seed=DEMO_SEED) for p in (current.shift(-1), current))
 
 
 def demo_runs(today: date) -> list:
