@@ -28,7 +28,11 @@ def test_a_month_of_desk_activity_feeds_the_run(db):
     world = build_world()
     opened = simulate_month(world.teams["T1"], "2026-03", until=sh("2026-04-01 09:00"))
     assert opened > 100
-    march = [c for c in Case.objects.select_related("assignee", "resolved_by") if c.created_at.astimezone(SHANGHAI).month == 3]
+    march = [
+        c
+        for c in Case.objects.select_related("assignee", "resolved_by")
+        if c.created_at.astimezone(SHANGHAI).month == 3
+    ]
     assert Ticket.objects.filter(ticket_id__startswith="D").count() == sum(1 for c in march if c.assignee_id)
     assert Rating.objects.filter(source="survey").count() == Survey.objects.count() > 0
 
