@@ -4,45 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facts', '0001_initial'),
+        ("facts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='first_response_breached',
+            model_name="ticket",
+            name="first_response_breached",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='first_response_exempted',
+            model_name="ticket",
+            name="first_response_exempted",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='paused_s',
+            model_name="ticket",
+            name="paused_s",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='priority',
-            field=models.CharField(blank=True, choices=[('urgent', 'urgent'), ('high', 'high'), ('normal', 'normal')], max_length=32, null=True),
+            model_name="ticket",
+            name="priority",
+            field=models.CharField(
+                blank=True,
+                choices=[("urgent", "urgent"), ("high", "high"), ("normal", "normal")],
+                max_length=32,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='reopen_count',
+            model_name="ticket",
+            name="reopen_count",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='resolution_breached',
+            model_name="ticket",
+            name="resolution_breached",
             field=models.BooleanField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='resolution_exempted',
+            model_name="ticket",
+            name="resolution_exempted",
             field=models.BooleanField(blank=True, null=True),
         ),
     ]

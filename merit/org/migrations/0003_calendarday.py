@@ -4,24 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0002_shift'),
+        ("org", "0002_shift"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期 date')),
-                ('workday', models.BooleanField(help_text='勾选：周末调休上班；不勾选：工作日放假', verbose_name='上班 working day')),
-                ('note', models.CharField(blank=True, max_length=100, verbose_name='说明 note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="日期 date")),
+                (
+                    "workday",
+                    models.BooleanField(
+                        help_text="勾选：周末调休上班；不勾选：工作日放假", verbose_name="上班 working day"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=100, verbose_name="说明 note")),
             ],
             options={
-                'verbose_name': '工作日历 calendar day',
-                'verbose_name_plural': '工作日历 calendar days',
-                'ordering': ['date'],
+                "verbose_name": "工作日历 calendar day",
+                "verbose_name_plural": "工作日历 calendar days",
+                "ordering": ["date"],
             },
         ),
     ]
