@@ -51,6 +51,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_engine.py --dir $(BENCH_DIR)
 	$(PY) benchmarks/bench_app.py --dir $(BENCH_DIR)
 	$(PY) benchmarks/bench_runs.py --dir $(BENCH_DIR)
+	$(PY) benchmarks/bench_desk.py --dir $(BENCH_DIR)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -17,14 +17,14 @@ from merit.tickets.models import Case, Survey
 from merit.tickets.simulate import simulate_month
 from merit.tickets.tests.conftest import SHANGHAI, sh
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # on PostgreSQL the run reads committed facts
 
 
 def hours(a: datetime, b: datetime) -> Decimal:
     return Decimal(int((b - a).total_seconds())) / Decimal(3600)
 
 
-def test_a_month_of_desk_activity_feeds_the_run(db):
+def test_a_month_of_desk_activity_feeds_the_run():
     world = build_world()
     opened = simulate_month(world.teams["T1"], "2026-03", until=sh("2026-04-01 09:00"))
     assert opened > 100

@@ -96,10 +96,10 @@ def test_the_menu_follows_the_role(client_for):
         nav = re.search(r'<nav class="menu".*?</nav>', page, re.S).group(0)
         return re.findall(r">([^<]+)</a>", nav)
 
-    assert menu("li") == ["首页", "人员", "考核方案", "我的考核", "台账"]
+    assert menu("li") == ["首页", "人员", "考核方案", "我的考核", "台账", "售后工单"]
     # supervisors import their team's data
-    assert menu("sup1") == ["首页", "人员", "考核方案", "考核批次", "台账", "导入"]
-    hr = ["首页", "人员", "考核方案", "考核批次", "台账", "导入", "API 文档"]
+    assert menu("sup1") == ["首页", "人员", "考核方案", "考核批次", "台账", "售后工单", "导入"]
+    hr = ["首页", "人员", "考核方案", "考核批次", "台账", "售后工单", "导入", "API 文档"]
     assert menu("hr") == hr
     assert menu("admin") == [*hr, "管理后台"]  # staff
     assert menu("nobody") == ["首页"]
