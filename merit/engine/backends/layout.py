@@ -24,7 +24,7 @@ def month_expr(table: T.Table) -> str | None:
         return f"strftime(\"{table.time}\" + INTERVAL 8 HOUR, '%Y-%m')"
     if kind == T.DATE:
         return f"strftime(\"{table.time}\", '%Y-%m')"
-    return f"\"{table.time}\""  # a period column is the month already
+    return f'"{table.time}"'  # a period column is the month already
 
 
 def write_month_partitions(package, folder: str | Path) -> Path:
