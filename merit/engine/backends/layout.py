@@ -35,10 +35,12 @@ def write_month_partitions(package, folder: str | Path) -> Path:
             continue
         month = month_expr(table)
         if month is None:
-            package.con.execute(f"COPY {name} TO '{folder / (name + '.parquet')}' (FORMAT parquet)")
+            package.con.execute(
+                f"COPY {name} TO '{folder / (name + '.parquet')}' (FORMAT parquet)"
+            ).fetchall()
             continue
         package.con.execute(
             f"COPY (SELECT *, {month} AS {PARTITION_COLUMN} FROM {name}) TO '{folder / name}' "
             f"(FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), OVERWRITE_OR_IGNORE)"
-        )
+        ).fetchall()
     return folder

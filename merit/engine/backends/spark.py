@@ -168,7 +168,7 @@ def from_package(package, spark=None) -> SparkBackend:
     views = {}
     for name, table in T.TABLES.items():
         file = Path(folder.name) / f"{name}.parquet"
-        package.con.execute(f"COPY (SELECT * FROM {name}) TO '{file}' (FORMAT parquet)")
+        package.con.execute(f"COPY (SELECT * FROM {name}) TO '{file}' (FORMAT parquet)").fetchall()
         view = _view_name(name, tag)
         _typed(spark.read.parquet(str(file)), table, spark).createOrReplaceTempView(view)
         views[name] = view
