@@ -20,7 +20,7 @@ Where the tables come from:
 Sessions: :func:`session` builds one from ``MERIT_SPARK_REMOTE`` (a Spark Connect URL,
 ``sc://host:15002``) or ``MERIT_SPARK_MASTER`` (default ``local[2]``), with the settings results
 depend on: UTC session time zone, ANSI mode on (errors are never silently NULL), a small number of
-shuffle partitions for local mode. Under ``spark-submit`` the session of the job is reused.
+shuffle partitions for local mode. Under ``spark-submit`` its master and settings apply.
 """
 
 from __future__ import annotations
@@ -85,14 +85,19 @@ def session(master: str | None = None, remote: str | None = None, app: str = "me
         if active is not None and master is None:
             _configure(active, SESSION_CONF)
             return active
-        master = master or os.environ.get("MERIT_SPARK_MASTER", "local[2]")
-        builder = SparkSession.builder.master(master).appName(app)
-        conf = {**SESSION_CONF, **LOCAL_CONF} if master.startswith("local") else SESSION_CONF
+        master = master or os.environ.get("MERIT_SPARK_MASTER")
+        if master is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+            # started by spark-submit: its --master and --conf apply
+            builder, conf = SparkSession.builder.appName(app), SESSION_CONF
+        else:
+            master = master or "local[2]"
+            builder = SparkSession.builder.master(master).appName(app)
+            conf = {**SESSION_CONF, **LOCAL_CONF} if master.startswith("local") else SESSION_CONF
     for k, v in conf.items():
         builder = builder.config(k, v)
     s = builder.getOrCreate()
     _configure(s, SESSION_CONF)
-    if not remote:
+    if not remote and (master or "").startswith("local"):
         s.sparkContext.setLogLevel(os.environ.get("MERIT_SPARK_LOG_LEVEL", "ERROR"))
     return s
 
