@@ -11,7 +11,7 @@ BENCH_DIR ?= var/bench
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,spark]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -52,6 +52,7 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_app.py --dir $(BENCH_DIR)
 	$(PY) benchmarks/bench_runs.py --dir $(BENCH_DIR)
 	$(PY) benchmarks/bench_desk.py --dir $(BENCH_DIR)
+	$(PY) benchmarks/bench_spark.py --dir $(BENCH_DIR)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+from merit.engine.backends import DEFAULT_ENGINE, ENGINES
 
 EXIT_BAD_INPUT = 2
 
@@ -36,6 +39,9 @@ def cmd_assess(args) -> int:
     from merit.engine.policy.load import PolicyError, load_policy
     from merit.engine.results import write_atomic
 
+    if args.engine not in ENGINES:  # a bad MERIT_ENGINE (argparse checks only what is typed)
+        err.print(f"[bold red]bad engine {args.engine!r}:[/] use one of {', '.join(ENGINES)}")
+        return EXIT_BAD_INPUT
     try:
         periods = parse_periods(args.period)
     except ValueError as e:
@@ -57,15 +63,23 @@ def cmd_assess(args) -> int:
         except (OSError, ValueError, StateError) as e:
             err.print(f"[bold red]bad --state {args.state}:[/] {e}")
             return EXIT_BAD_INPUT
+    from merit.engine.backends.spark import SparkUnavailable
+
     try:
-        package = load_package(args.data, profile=args.profile)
+        if args.tables:
+            doc, data = _assess_tables(args, lp, periods, state)
+        else:
+            package = load_package(args.data, profile=args.profile)
+            doc, data = assess_package(package, lp, periods, state, engine=args.engine)
     except PackageError as e:
         _print_package_problems(e)
         return EXIT_BAD_INPUT
     except ProfileError as e:
         err.print(f"[bold red]bad --profile:[/] {e}")
         return EXIT_BAD_INPUT
-    doc, data = assess_package(package, lp, periods, state)
+    except (SparkUnavailable, FileNotFoundError) as e:
+        err.print(f"[bold red]engine {args.engine}:[/] {e}")
+        return EXIT_BAD_INPUT
     for n in doc.get("notices", []):
         err.print(f"[yellow]notice:[/] {n}")
     if not args.quiet:
@@ -85,6 +99,20 @@ def cmd_assess(args) -> int:
         console.print(f"written: {out / 'results.json'}")
     console.print(f"input_sha256  {doc['input_sha256']}\noutput_sha256 {doc['output_sha256']}")
     return 0
+
+
+def _assess_tables(args, lp, periods, state):
+    """Warehouse tables on Spark (docs/scale-out.md): read as they are typed, not validated here."""
+    from merit.engine.api import assess_on
+    from merit.engine.backends import spark
+
+    if args.engine != "spark":
+        raise FileNotFoundError("--tables reads warehouse tables: it needs --engine spark")
+    backend = spark.from_tables(args.tables)
+    try:
+        return assess_on(backend, backend.input_sha256, [], lp, periods, state)
+    finally:
+        backend.close()
 
 
 def print_summary(doc: dict, period: dict, limit: int = 40) -> None:
@@ -250,7 +278,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
 
     a = sub.add_parser("assess", help="assess a data package with a policy (no server needed)")
-    a.add_argument("--data", required=True, help="package folder (CSV/Parquet) or XLSX workbook")
+    source = a.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help="package folder (CSV/Parquet) or XLSX workbook")
+    source.add_argument(
+        "--tables",
+        metavar="SOURCE",
+        help="with --engine spark: warehouse tables, hive:DB or a folder of Parquet tables (docs/scale-out.md)",
+    )
+    a.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get("MERIT_ENGINE", DEFAULT_ENGINE),
+        help="where metrics are computed: duckdb (in-process, default) or spark (MERIT_SPARK_MASTER, "
+        "default local[2], or MERIT_SPARK_REMOTE=sc://host:15002); default from MERIT_ENGINE",
+    )
     a.add_argument("--policy", required=True, help="preset id (S5), preset name, or a policy YAML file")
     a.add_argument("--period", required=True, help="YYYY-MM or YYYY-MM..YYYY-MM")
     a.add_argument("--out", help="folder for results.json (nothing is written on bad input)")

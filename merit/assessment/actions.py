@@ -26,6 +26,7 @@ import logging
 from decimal import Decimal
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -410,7 +411,7 @@ def _compute(run: Run) -> None:
             _duplicate(run, equal.first(), fingerprint, source)
             return
         _progress(run, 40, ASSESSING)
-        doc, data = assess_package(package, policy, periods, state)
+        doc, data = assess_package(package, policy, periods, state, engine=settings.MERIT_ENGINE)
     finally:
         package.con.close()
     _progress(run, 85, SAVING)

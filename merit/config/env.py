@@ -46,3 +46,13 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    v = value.strip().lower()
+    if v not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(choices)}")
+    return v

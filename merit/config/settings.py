@@ -11,7 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from merit.config.env import env_bool, env_int, env_list, env_str
+from merit.config.env import env_bool, env_choice, env_int, env_list, env_str
+from merit.engine.backends import DEFAULT_ENGINE, ENGINES
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env_str("MERIT_VAR_DIR", str(BASE_DIR / "var")))
@@ -159,6 +160,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Upload limits (imports): the request body and each file; a clear message names the limit.
 MERIT_IMPORT_MAX_BYTES = env_int("MERIT_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 MERIT_IMPORT_MAX_ROWS = env_int("MERIT_IMPORT_MAX_ROWS", 5_000_000)
+# Where assessment runs compute their metrics: DuckDB in-process, or Spark (MERIT_SPARK_MASTER, default
+# local[2], or MERIT_SPARK_REMOTE=sc://host:15002) for data beyond one machine (docs/scale-out.md).
+MERIT_ENGINE = env_choice("MERIT_ENGINE", DEFAULT_ENGINE, ENGINES)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -6,7 +6,8 @@ import gc
 from pathlib import Path
 
 from merit.engine.assess import Assessment
-from merit.engine.metrics.compute import Period, connect_duckdb
+from merit.engine.backends import DEFAULT_ENGINE, connect
+from merit.engine.metrics.compute import Period
 from merit.engine.package import Package, load_package
 from merit.engine.policy.load import LoadedPolicy, load_policy
 from merit.engine.results import finalize
@@ -26,28 +27,55 @@ def parse_periods(text: str) -> list[str]:
 
 
 def assess_package(
-    package: Package, policy: LoadedPolicy, periods: list[str], state: CarriedState | None = None
+    package: Package,
+    policy: LoadedPolicy,
+    periods: list[str],
+    state: CarriedState | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> tuple[dict, bytes]:
-    backend = connect_duckdb(package.con)
+    """Assess a loaded package; ``engine`` (duckdb, spark) says where the metric layer runs."""
+    backend = connect(package, engine)
+    try:
+        return assess_on(backend, package.input_sha256, package.notices, policy, periods, state)
+    finally:
+        if engine == "spark":
+            backend.close()  # its temporary views and the Parquet copy of the package
+
+
+def assess_on(
+    backend,
+    input_sha256: str,
+    notices: list[str],
+    policy: LoadedPolicy,
+    periods: list[str],
+    state: CarriedState | None = None,
+) -> tuple[dict, bytes]:
+    """Assess over any backend (DuckDB's Ibis connection, or Spark's over warehouse tables)."""
     # The results are a large tree of new, acyclic containers: pausing the cyclic garbage collector
     # while building it saves its repeated full scans (reference counting still frees everything).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         doc = Assessment(backend, policy).run(periods, state)
-        doc["input_sha256"] = package.input_sha256
-        doc["notices"] = list(package.notices)
+        doc["input_sha256"] = input_sha256
+        doc["notices"] = list(notices)
         return finalize(doc)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def assess(data: str | Path, policy: str, period: str, overrides: dict[str, str] | None = None):
+def assess(
+    data: str | Path,
+    policy: str,
+    period: str,
+    overrides: dict[str, str] | None = None,
+    engine: str = DEFAULT_ENGINE,
+):
     """Assess ``data`` (a package folder or workbook) with ``policy`` over ``period``.
 
     Raises PackageError / PolicyError / ValueError on bad input; returns (document, file bytes)."""
     periods = parse_periods(period)
     lp = load_policy(policy, overrides)
     package = load_package(data)
-    return assess_package(package, lp, periods)
+    return assess_package(package, lp, periods, engine=engine)

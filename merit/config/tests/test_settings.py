@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from merit.config.env import env_bool, env_int, env_list, env_str
+from merit.config.env import env_bool, env_choice, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parents[3]
 STRONG = "k9Vq2-xL7pZr4tW8mN3bY6cH1sD5fG0jK-aQeRuIoPlMnBvCxZ7yT2wE9"
@@ -29,6 +29,11 @@ def test_env_helpers_name_the_bad_variable(monkeypatch):
         env_str("MERIT_REQUIRED")
     monkeypatch.setenv("MERIT_HOSTS", "a.example, b.example ,")
     assert env_list("MERIT_HOSTS", []) == ["a.example", "b.example"]
+    monkeypatch.setenv("MERIT_ENGINE", "hadoop")
+    with pytest.raises(ImproperlyConfigured, match="MERIT_ENGINE='hadoop' is not one of duckdb, spark"):
+        env_choice("MERIT_ENGINE", "duckdb", ("duckdb", "spark"))
+    monkeypatch.setenv("MERIT_ENGINE", "Spark")
+    assert env_choice("MERIT_ENGINE", "duckdb", ("duckdb", "spark")) == "spark"
 
 
 def test_database_is_sqlite_in_wal_with_immediate_transactions_unless_database_url():

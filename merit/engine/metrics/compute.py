@@ -62,18 +62,26 @@ class Period:
         return start, datetime(nxt.year, nxt.month, 1) - SHANGHAI_OFFSET  # noqa: DTZ001
 
 
+PARTITION_COLUMN = "month"  # warehouse tables partitioned by the Shanghai month (docs/scale-out.md)
+
+
 def period_filter(t, table: str, period: Period):
     spec = TABLES[table]
     col = spec.time
     ctype = spec.column(col).type
     if ctype == TIMESTAMP:
         lo, hi = period.utc_bounds()
-        return (t[col] >= lo) & (t[col] < hi)
-    if ctype == DATE:
-        return (t[col] >= period.first_day) & (t[col] <= period.last_day)
-    if ctype == PERIOD:
-        return t[col] == str(period)
-    raise ValueError(f"table {table} has no period column")
+        cond = (t[col] >= lo) & (t[col] < hi)
+    elif ctype == DATE:
+        cond = (t[col] >= period.first_day) & (t[col] <= period.last_day)
+    elif ctype == PERIOD:
+        cond = t[col] == str(period)
+    else:
+        raise ValueError(f"table {table} has no period column")
+    if PARTITION_COLUMN in t.columns and PARTITION_COLUMN not in spec.column_names:
+        # a warehouse table partitioned by month: Spark reads only that month's files
+        cond = cond & (t[PARTITION_COLUMN] == str(period))
+    return cond
 
 
 def period_selection(table: str, period: Period) -> str:
