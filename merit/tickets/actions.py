@@ -61,7 +61,11 @@ def _text(value: str, field: str, required: bool = True, limit: int = MAX_TEXT) 
 
 def _locked(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    return Case.objects.select_for_update(of=("self",)).select_related("team", "assignee", "resolved_by").get(pk=pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("team", "assignee", "resolved_by")
+        .get(pk=pk)
+    )
 
 
 def _event(case: Case, body: str, by, at: datetime, kind: str = MessageKind.EVENT) -> CaseMessage:
@@ -268,7 +272,11 @@ def _move(case: Case, to: Agent, reason: str, note: str, by, at: datetime, self_
 def confirm_shirking(transfer_id: int, *, by, at: datetime | None = None) -> CaseTransfer:
     """A supervisor confirms a transfer as shirking one's own dispute (推卸责任, S1): an incident for the
     agent who handed the case on."""
-    moved = CaseTransfer.objects.select_for_update(of=("self",)).select_related("case", "from_agent").get(pk=transfer_id)
+    moved = (
+        CaseTransfer.objects.select_for_update(of=("self",))
+        .select_related("case", "from_agent")
+        .get(pk=transfer_id)
+    )
     _require(access.supervises(by, moved.case), "认定推卸责任")
     if moved.from_agent_id is None or not moved.self_initiated:
         raise DeskConflict(
