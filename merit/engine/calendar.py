@@ -41,27 +41,44 @@ class WorkCalendar:
         return d
 
 
-@lru_cache(maxsize=1)
-def china() -> WorkCalendar:
-    """The official calendar as far as ``chinese_calendar`` knows it."""
+def official_exceptions(first_year: int = 2020, last_year: int = 2099):
+    """``(date, workday, holiday name)`` for every day that differs from the Monday–Friday week in the
+    years ``chinese_calendar`` has published: weekdays off and make-up working days (调休)."""
     import chinese_calendar as cc
 
-    holidays, workdays, years = set(), set(), set()
-    for year in range(2020, 2100):
+    for year in range(first_year, last_year + 1):
+        try:
+            cc.is_workday(date(year, 1, 1))
+        except NotImplementedError:  # a year the State Council has not published yet
+            continue
+        d = date(year, 1, 1)
+        while d.year == year:
+            work = cc.is_workday(d)
+            if (d.weekday() < 5) != work:
+                yield d, work, str(cc.get_holiday_detail(d)[1] or "")
+            d += timedelta(days=1)
+
+
+def known_years(first_year: int = 2020, last_year: int = 2099) -> frozenset[int]:
+    import chinese_calendar as cc
+
+    years = set()
+    for year in range(first_year, last_year + 1):
         try:
             cc.is_workday(date(year, 1, 1))
         except NotImplementedError:
             continue
         years.add(year)
-        d = date(year, 1, 1)
-        while d.year == year:
-            work = cc.is_workday(d)
-            if d.weekday() < 5 and not work:
-                holidays.add(d)
-            elif d.weekday() >= 5 and work:
-                workdays.add(d)
-            d += timedelta(days=1)
-    return WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(years))
+    return frozenset(years)
+
+
+@lru_cache(maxsize=1)
+def china() -> WorkCalendar:
+    """The official calendar as far as ``chinese_calendar`` knows it."""
+    holidays, workdays = set(), set()
+    for d, work, _ in official_exceptions():
+        (workdays if work else holidays).add(d)
+    return WorkCalendar(frozenset(holidays), frozenset(workdays), known_years())
 
 
 def pay_date(year: int, month: int, day: int, shift: str, cal: WorkCalendar) -> date:

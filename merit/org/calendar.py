@@ -8,9 +8,7 @@ small query (about 30 rows a year), so callers that need the calendar many times
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
-from merit.engine.calendar import WorkCalendar
+from merit.engine.calendar import WorkCalendar, official_exceptions
 from merit.org.models import CalendarDay
 
 
@@ -24,22 +22,10 @@ def work_calendar() -> WorkCalendar:
 
 def official_days(first_year: int = 2020, last_year: int = 2030) -> list[CalendarDay]:
     """The exceptions ``chinese_calendar`` knows for the years in range (unsaved rows)."""
-    import chinese_calendar as cc
-
-    rows = []
-    for year in range(first_year, last_year + 1):
-        try:
-            cc.is_workday(date(year, 1, 1))
-        except NotImplementedError:
-            continue
-        day = date(year, 1, 1)
-        while day.year == year:
-            work = cc.is_workday(day)
-            if (day.weekday() < 5) != work:
-                _, name = cc.get_holiday_detail(day)
-                rows.append(CalendarDay(date=day, workday=work, note=str(name or "")[:100]))
-            day += timedelta(days=1)
-    return rows
+    return [
+        CalendarDay(date=day, workday=work, note=name[:100])
+        for day, work, name in official_exceptions(first_year, last_year)
+    ]
 
 
 def seed_official_days() -> int:

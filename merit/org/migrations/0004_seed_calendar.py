@@ -1,30 +1,19 @@
 """Seed the working-day calendar with the official holidays and make-up working days (调休) that
 chinese_calendar knows; rows admins add or change later are theirs."""
 
-from datetime import date, timedelta
-
 from django.db import migrations
+
+from merit.engine.calendar import official_exceptions
 
 
 def seed(apps, schema_editor):
-    import chinese_calendar as cc
-
     CalendarDay = apps.get_model("org", "CalendarDay")
     known = set(CalendarDay.objects.values_list("date", flat=True))
-    rows = []
-    for year in range(2020, 2031):
-        try:
-            cc.is_workday(date(year, 1, 1))
-        except NotImplementedError:
-            continue
-        day = date(year, 1, 1)
-        while day.year == year:
-            work = cc.is_workday(day)
-            if (day.weekday() < 5) != work and day not in known:
-                _, name = cc.get_holiday_detail(day)
-                rows.append(CalendarDay(date=day, workday=work, note=str(name or "")[:100]))
-            day += timedelta(days=1)
-    CalendarDay.objects.bulk_create(rows)
+    CalendarDay.objects.bulk_create(
+        CalendarDay(date=day, workday=work, note=name[:100])
+        for day, work, name in official_exceptions(2020, 2030)
+        if day not in known
+    )
 
 
 class Migration(migrations.Migration):
