@@ -25,7 +25,13 @@ from merit.engine.rules.teams import TeamRules
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import CENT, D, q, s, val
 from merit.engine.scoring.ranking import rank
-from merit.engine.state import CHECK_POINTS, AgentState, CarriedState, is_check_point
+from merit.engine.state import (
+    CHECK_POINTS,
+    AgentState,
+    CarriedState,
+    advance_streak,
+    is_check_point,
+)
 from merit.engine.tables import TABLES
 
 AGENT_COLUMNS = list(TABLES["agents"].column_names)
@@ -75,6 +81,7 @@ def needed_metrics(lp: LoadedPolicy) -> set[str]:
         from_text(p.bonus.factor)
     for f in p.flags:
         from_text(f.when)
+        from_text(f.amount)
     for r in p.money:
         from_text(r.when)
         from_text(r.eligible)
@@ -466,23 +473,26 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
             for a in ctx.ids:
                 env = ctx.envs[a]
                 held = expr.truthy(fn(env))
-                streaks = ctx.state_out[a].streaks
-                run = streaks.get(f.id, 0) + 1 if held else 0
-                if f.consecutive > 1:
-                    streaks[f.id] = run
-                if held and run >= f.consecutive:
+                run, fires = advance_streak(
+                    ctx.state_out[a].streaks, f.id, held, f.consecutive, f.once_per_streak
+                )
+                if fires:
                     inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(f.when))}
                     explain = {"when": f.when, "inputs": inputs, "at": f.at}
                     if f.consecutive > 1:
                         explain["consecutive"] = {"needed": f.consecutive, "held": run}
+                    reason = f"{f.label.zh} ({f.label.en})"
+                    extra = {}
+                    if f.amount is not None:
+                        amount = D(I.ev(f.amount, env))
+                        if amount is not None:
+                            # proposed, not paid: nothing reaches money.rewards or the ledger
+                            extra["amount"] = s(amount, CENT)
+                            reason += f": ¥{extra['amount']}"
                     results[a]["flags"].append(
                         {
-                            **make_flag(
-                                f.flag,
-                                f.id,
-                                f"{f.label.zh} ({f.label.en})",
-                                ctx.sources(expr.names_of(f.when), a),
-                            ),
+                            **make_flag(f.flag, f.id, reason, ctx.sources(expr.names_of(f.when), a)),
+                            **extra,
                             "explain": explain,
                         }
                     )

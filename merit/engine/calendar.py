@@ -40,6 +40,17 @@ class WorkCalendar:
             d += timedelta(days=1)
         return d
 
+    def add_workdays(self, d: date, n: int) -> date:
+        """The ``n``-th working day after ``d`` (``d`` itself does not count): the last day of a window
+        of n working days opened on ``d``. Holidays are skipped, make-up weekend days count."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        while n:
+            d += timedelta(days=1)
+            if self.is_workday(d):
+                n -= 1
+        return d
+
 
 def official_exceptions(first_year: int = 2020, last_year: int = 2099):
     """``(date, workday, holiday name)`` for every day that differs from the Monday–Friday week in the

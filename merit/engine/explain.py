@@ -47,7 +47,7 @@ def explain_lines(doc: dict, agent_id: str, period: str | None = None) -> list[s
     if money:
         out.append(f"罚款 fines: {money['fines']} · 奖励 rewards: {money['rewards']}")
         for e in money["entries"]:
-            out.append(f"  {e['amount']:>9}  {e['label']} ({e['rule']}, {e['kind']})")
+            out.append(f"  {e['amount']:>9}  {e['label']} ({e['rule']}, {e['kind']})" + _streak(e))
     for s in agent.get("sanctions", []):
         out.append(f"处分 sanction: {s['kind']} ¥{s['fine']} — {s['reason']}")
     if agent.get("fee"):
@@ -62,8 +62,16 @@ def explain_lines(doc: dict, agent_id: str, period: str | None = None) -> list[s
         out.append(f"奖金 bonus: {agent['bonus']}" + (f" — {steps}" if steps else ""))
     for f in agent.get("flags", []):
         who = " (需人工决定 a person decides)" if f.get("human_decision") else ""
-        out.append(f"标记 flag: {f['flag']}{who} — {f['reason']}")
+        out.append(f"标记 flag: {f['flag']}{who} — {f['reason']} ({f['rule']})" + _streak(f))
     return out
+
+
+def _streak(entry: dict) -> str:
+    """ " — 连续 3 次 3 in a row (needs 2)" for a rule that needs its condition at check points in a row."""
+    run = (entry.get("explain") or {}).get("consecutive")
+    if not run:
+        return ""
+    return f" — 连续 {run['held']} 次 {run['held']} in a row (needs {run['needed']})"
 
 
 def _source(src: dict, period: dict) -> str:

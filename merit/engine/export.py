@@ -1,7 +1,7 @@
 """Spreadsheet exports of a results document: one row per agent and period (CSV or XLSX).
 
 Cells are safe to open in Excel or WPS: a text cell that a spreadsheet would read as a formula
-(starting with = + - @, a tab or a carriage return) is written with a leading apostrophe, so an agent
+(starting with = + - @, their full-width forms, a tab or a carriage return) is written with a leading apostrophe, so an agent
 name or note such as ``=HYPERLINK(...)`` stays text (OWASP "CSV injection"). Numbers stay numbers.
 """
 
@@ -26,7 +26,7 @@ COLUMNS = [
     ("points_closing", "期末积分"),
     ("flags", "标记"),
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")  # full-width too (WPS reads them)
 
 
 def safe_text(value: str) -> str:

@@ -41,6 +41,19 @@ def is_check_point(period: Period, at: str) -> bool:
     raise ValueError(f"unknown check point {at!r}")
 
 
+def advance_streak(
+    streaks: dict[str, int], rule_id: str, held: bool, needed: int, once: bool = False
+) -> tuple[int, bool]:
+    """One check point of a rule that needs its condition ``needed`` check points in a row: the new
+    length of the run (0 after a miss) and whether the rule applies now — at every check point from
+    the ``needed``-th on, or with ``once`` only at the ``needed``-th (once per streak). Runs of rules
+    with ``needed`` > 1 are kept in ``streaks`` under the rule's id, so they carry across months."""
+    run = streaks.get(rule_id, 0) + 1 if held else 0
+    if needed > 1:
+        streaks[rule_id] = run
+    return run, held and (run == needed if once else run >= needed)
+
+
 @dataclass
 class AgentState:
     points: Decimal | None = None  # the closing balance of the last month assessed

@@ -41,6 +41,9 @@ class Column:
     max: Decimal | None = None
     # The column names an agent who must exist in the agents table.
     agent_ref: bool = False
+    # An optional column added to the contract later: a row's digest (merit.facts.io.table_digest)
+    # includes it only when it holds a value, so facts of before keep their fingerprint.
+    added: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ CHANNELS = ("chat", "phone", "email", "app", "wechat")
 PRIORITIES = ("urgent", "high", "normal")  # 紧急 / 高 / 普通 (SLA targets per priority)
 RATING_SOURCES = ("survey", "review", "dsr")
 ATTENDANCE_STATUS = ("present", "late", "early_leave", "absent", "leave")
+# 请假类型 of a row with status leave (optional): S3's excellent employee excludes sick and personal leave
+# and maternity leave, and allows family-visit, marriage and annual leave.
+LEAVE_TYPES = ("sick", "personal", "maternity", "family_visit", "marriage", "annual", "other")
 REDEMPTION_KINDS = ("prize", "fine_offset")  # 积分兑换奖品 / 积分抵扣罚款
 
 TABLES: dict[str, Table] = {
@@ -209,6 +215,7 @@ TABLES: dict[str, Table] = {
                 _c("minutes_late", INT, min=ZERO),
                 _c("shift_start", TIMESTAMP),
                 _c("leave_filed_at", TIMESTAMP),
+                _c("leave_type", TEXT, choices=LEAVE_TYPES, added=True),
             ),
             key=("agent_id", "date"),
             time="date",

@@ -459,7 +459,13 @@ def read_package(
 
 def table_digest(con, table: T.Table) -> list:
     """[name, rows, sum of the high 64 bits of the rows' md5, sum of the low 64 bits] of one relation."""
-    row = "to_json([" + ", ".join(f"CAST({q(c.name)} AS VARCHAR)" for c in table.columns) + "])"
+    values = "[" + ", ".join(f"CAST({q(c.name)} AS VARCHAR)" for c in table.columns if not c.added) + "]"
+    for c in (c for c in table.columns if c.added):  # a later column counts only when it holds a value
+        col = q(c.name)
+        values = (
+            f"CASE WHEN {col} IS NULL THEN {values} ELSE list_append({values}, CAST({col} AS VARCHAR)) END"
+        )
+    row = f"to_json({values})"
     n, hi, lo = con.execute(
         "SELECT count(*), coalesce(sum(CAST(m >> 64 AS UBIGINT)), 0), "
         "coalesce(sum(CAST(m & 18446744073709551615 AS UBIGINT)), 0) "

@@ -368,4 +368,5 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
                 check_expr(getattr(b.per_point, attr), ("bonus", "per_point", attr))
     for i, f in enumerate(policy.flags):
         check_expr(f.when, ("flags", i, "when"))
+        check_expr(f.amount, ("flags", i, "amount"))
     return _dedupe(problems)

@@ -31,6 +31,7 @@ FLAG_KINDS = (
     "level_down",
     "title",
     "excellent_employee",
+    "salary_raise",
 )
 FlagKind = Literal[
     "warning",
@@ -45,9 +46,13 @@ FlagKind = Literal[
     "level_down",
     "title",
     "excellent_employee",
+    "salary_raise",
 ]
-# Flags the engine only recommends: a person must decide (the engine never dismisses anyone).
-HUMAN_DECISION = frozenset({"dismissal_review", "qualification_cancelled", "blacklist", "probation"})
+# Flags the engine only recommends: a person must decide (the engine never dismisses anyone, and a
+# base salary (基本工资) is changed by HR, not by a month's results).
+HUMAN_DECISION = frozenset(
+    {"dismissal_review", "qualification_cancelled", "blacklist", "probation", "salary_raise"}
+)
 
 
 class Strict(BaseModel):
@@ -294,7 +299,9 @@ class SequenceStep(Strict):
 
 class MoneyRule(Strict):
     """A fine (罚款/乐捐) or reward (奖励) in CNY: per event, per month when a condition holds, or to the
-    places of a ranking. Fines and rewards are amounts ≥ 0; ``kind`` says which way they go."""
+    places of a ranking. Fines and rewards are amounts ≥ 0; ``kind`` says which way they go. A ``when``
+    rule with ``consecutive: N`` applies only once its condition held at N check points in a row (a
+    streak carried across months, like a flag's)."""
 
     id: Ident
     label: Text
@@ -303,6 +310,8 @@ class MoneyRule(Strict):
     when: str | None = None
     rank: RankSpec | None = None
     at: Literal["month_end", "quarter_end", "year_end"] = "month_end"  # for `when` and `rank` rules
+    consecutive: int = Field(1, ge=1)  # `when` rules: check points in a row the condition must hold
+    once_per_streak: bool = False  # with consecutive: only at the N-th check point, not every one after
     amount: NumOrExpr | None = None
     amount_by: PointsBy | None = None  # by a column of the event (e.g. severity)
     amount_bands: PointsBands | None = None  # by a numeric column of the event (e.g. loss, delay)
@@ -343,7 +352,15 @@ class MoneyRule(Strict):
             self.amount_by or self.amount_bands or self.amount_column or self.sequence
         ):
             raise ValueError("amount_by, amount_bands, amount_column and sequence apply to events")
+        if self.consecutive > 1 and self.when is None:
+            raise ValueError("consecutive applies to `when` rules (a condition held months in a row)")
+        _check_once(self.consecutive, self.once_per_streak)
         return self
+
+
+def _check_once(consecutive: int, once: bool) -> None:
+    if once and consecutive < 2:
+        raise ValueError("once_per_streak needs consecutive: 2 or more")
 
 
 # ---- team rules -------------------------------------------------------------------------------------
@@ -541,7 +558,8 @@ class Bonus(Strict):
 
 class FlagRule(Strict):
     """Raise ``flag`` when ``when`` holds at a check point (each month end, or only quarter or year
-    ends), at ``consecutive`` check points in a row (a streak carried across months)."""
+    ends), at ``consecutive`` check points in a row (a streak carried across months). ``amount`` is what
+    the flag proposes (e.g. a base salary raise): shown with it, never paid by the engine."""
 
     id: Ident
     flag: FlagKind
@@ -549,7 +567,14 @@ class FlagRule(Strict):
     label: Text
     at: Literal["month_end", "quarter_end", "year_end"] = "month_end"
     consecutive: int = Field(1, ge=1)
+    once_per_streak: bool = False  # only at the N-th check point in a row, not every one after it
+    amount: NumOrExpr | None = None  # CNY, e.g. param.streak3_raise
     rulebook: str | None = None
+
+    @model_validator(mode="after")
+    def _once(self):
+        _check_once(self.consecutive, self.once_per_streak)
+        return self
 
 
 # ---- the policy ---------------------------------------------------------------------------------------
@@ -588,6 +613,19 @@ class Policy(Strict):
     def _something(self):
         if not (self.scorecard or self.points or self.ladder or self.money or self.levels):
             raise ValueError("a policy has a scorecard, a points budget, a warning ladder or money rules")
+        return self
+
+    @model_validator(mode="after")
+    def _streak_ids(self):
+        # flag and money streaks are carried under the rule's id in the same state: one id, one streak
+        seen: set[str] = set()
+        for r in [*self.flags, *self.money]:
+            if r.consecutive > 1:
+                if r.id in seen:
+                    raise ValueError(
+                        f"two rules with consecutive use the id {r.id!r}: their streaks would mix"
+                    )
+                seen.add(r.id)
         return self
 
 

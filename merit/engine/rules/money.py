@@ -2,7 +2,9 @@
 
 A fine also appears in the agent's ``sanctions`` (kind ``fine``); a sequence step may issue a warning
 or raise a flag instead of an amount; ``bonus_percent`` changes the month bonus. Occurrences of a
-sequence count within ``window_months`` (carried in the state), else within the month.
+sequence count within ``window_months`` (carried in the state), else within the month. A condition
+rule with ``consecutive: N`` pays once the condition held N check points in a row (its streak is
+carried in the state like a flag's); its entry's ``explain.consecutive`` gives the run's length.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from merit.engine.rules.common import ZERO, PeriodCtx, make_flag, rank_explain
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import CENT, D, s, val
 from merit.engine.scoring.ranking import rank
-from merit.engine.state import is_check_point
+from merit.engine.state import advance_streak, is_check_point
 from merit.engine.tables import TABLES
 
 
@@ -39,9 +41,16 @@ class MoneyRules:
                 fn = expr.compiled(r.when)
                 for a in ctx.ids:
                     env = ctx.envs[a]
-                    if expr.truthy(fn(env)):
+                    held = expr.truthy(fn(env))
+                    run, fires = advance_streak(
+                        ctx.state_out[a].streaks, r.id, held, r.consecutive, r.once_per_streak
+                    )
+                    if fires:
                         inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(r.when))}
-                        e = self._money_effect(r, env, None, {"when": r.when, "inputs": inputs})
+                        explain = {"when": r.when, "inputs": inputs}
+                        if r.consecutive > 1:
+                            explain["consecutive"] = {"needed": r.consecutive, "held": run}
+                        e = self._money_effect(r, env, None, explain)
                         e["source"] = ctx.sources(expr.names_of(r.when), a)
                         self._add(entries, results, a, e, r)
             else:
