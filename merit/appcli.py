@@ -54,9 +54,11 @@ def recover_interrupted() -> None:
 
 def _serve(bind: str, workers: int, with_worker: bool) -> int:
     if with_worker:  # the desk's periodic SLA sweep runs on the worker (queued once, then every minute)
-        subprocess.run(
-            [sys.executable, "-m", "django", "sla_sweep", "--schedule"], env=os.environ.copy(), check=False
-        )
+        # and the appeals' reminders and escalations
+        for sweep in ("sla_sweep", "appeals_sweep"):
+            subprocess.run(
+                [sys.executable, "-m", "django", sweep, "--schedule"], env=os.environ.copy(), check=False
+            )
     worker = _worker() if with_worker else None
     cmd = [
         sys.executable,

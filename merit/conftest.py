@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,15 @@ def chromium_page(chromium):
     page = context.new_page()
     page.set_default_timeout(10_000)
     return page
+
+
+ARTEFACTS = Path(__file__).resolve().parent.parent / "var" / "artefacts"
+
+
+@pytest.fixture
+def artefacts() -> Path:
+    """Where browser tests save their screenshots for a reviewer (``var/artefacts/``, kept after the run;
+    ``MERIT_ARTEFACTS`` overrides it)."""
+    path = Path(os.environ.get("MERIT_ARTEFACTS", ARTEFACTS))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -127,7 +127,65 @@ def prepare(data_dir: Path, today: date | None = None) -> list[DemoUser]:
     _create_users(users)
     demo_desk(today)
     demo_runs(today)
+    demo_procedure(today)
     return users
+
+
+def demo_procedure(today: date) -> int:
+    """The procedure under way (done once): a fine proposed by a supervisor and approved by HR whose
+    notice waits for the agent, a special contribution bonus in effect, and prizes in the points shop."""
+    from django.contrib.auth import get_user_model
+
+    from merit.discipline import actions as discipline
+    from merit.discipline.models import Proposal
+    from merit.org.models import Agent, Membership
+    from merit.shop.models import Prize
+
+    if Proposal.objects.filter(kind__in=("reward", "penalty")).exists():
+        return 0
+    User = get_user_model()
+    hr = User.objects.get(username="hr")
+    sup = (
+        Membership.objects.filter(role="supervisor")
+        .select_related("user", "team")
+        .order_by("team__team_id")
+        .first()
+    )
+    agents = (
+        list(Agent.objects.filter(team=sup.team, user__isnull=False).order_by("agent_id")[:2]) if sup else []
+    )
+    if len(agents) < 2:
+        return 0
+    month = f"{today:%Y-%m}"
+    fine = discipline.propose(
+        sup.user,
+        agents[0],
+        "manual:fine",
+        "50",
+        month,
+        "顾客催促发货时回复“等着吧”，顾客投诉态度差（聊天记录见附件）",
+        "违反客服服务规范：不文明用语",
+    )
+    discipline.review(hr, fine, "事实清楚，同意")
+    bonus = discipline.propose(
+        sup.user,
+        agents[1],
+        "manual:special_contribution",
+        "200",
+        month,
+        "整理退换货话术模板，被全组采用",
+        "S6 特殊贡献奖：建议被采纳",
+    )
+    discipline.review(hr, bonus, "同意")
+    for name_zh, name_en, points, stock in (
+        ("京东购物卡 100 元", "JD gift card ¥100", 60, 10),
+        ("蓝牙耳机", "Bluetooth earphones", 150, 3),
+        ("带薪休假半天", "Half a day of paid leave", 40, None),
+    ):
+        Prize.objects.get_or_create(
+            name_zh=name_zh, defaults={"name_en": name_en, "points": points, "stock": stock, "created_by": hr}
+        )
+    return 2
 
 
 def demo_desk(today: date) -> int:
@@ -172,15 +230,15 @@ def demo_runs(today: date) -> list:
     return [previous, latest]
 
 
-def _computed_run(user, month: str, resolve):
+def _computed_run(user, month: str, resolve, policy: str = DEMO_POLICY):
     from merit.assessment import actions
     from merit.assessment.models import RunState
 
-    run = actions.request_run(user, resolve(DEMO_POLICY, month), month, enqueue=False)
+    run = actions.request_run(user, resolve(policy, month), month, enqueue=False)
     if run.state == RunState.QUEUED:
         run = actions.compute_run(run.pk)
     if run.state == RunState.FAILED:
-        raise SystemExit(f"demo run #{run.pk} ({DEMO_POLICY} {month}) failed: {run.error}")
+        raise SystemExit(f"demo run #{run.pk} ({policy} {month}) failed: {run.error}")
     return run
 
 

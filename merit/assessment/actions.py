@@ -722,6 +722,7 @@ def publish(run: Run | int, user) -> Run:
     """An approved run is published and its ledger entries posted (a correction: the reversals of the
     corrected run's changed entries and the new ones), all in one transaction. From then on the
     database refuses any change to the run and its results."""
+    from merit.assessment.signals import run_published
     from merit.ledger.actions import post_run
 
     require_reviewer(user)
@@ -738,4 +739,5 @@ def publish(run: Run | int, user) -> Run:
             check=_check_publication,
         )
         post_run(published, user)
+        run_published.send(sender=Run, run=published, user=user)
     return published

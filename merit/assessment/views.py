@@ -270,8 +270,12 @@ def agent_result(request, pk: int, agent_id: str, period: str):
     result = get_object_or_404(visible_results(request.user, run), agent_id=agent_id, period=period)
     month = _month(run, period)
     english = _english()
+    # the agent may appeal a line of a published result (merit.appeals: "line:<result>:<item>")
+    own = run.state == RunState.PUBLISHED and result.agent.user_id == request.user.pk
     lines = [
-        line | {"shown_label": (line.get("label_en") if english else line.get("label")) or line.get("item")}
+        line
+        | {"shown_label": (line.get("label_en") if english else line.get("label")) or line.get("item")}
+        | ({"appeal_ref": f"line:{result.pk}:{line.get('item')}"} if own else {})
         for line in result.doc.get("lines") or []
     ]
     context = {

@@ -44,6 +44,11 @@ INSTALLED_APPS = [
     "merit.assessment",
     "merit.ledger",
     "merit.tickets",
+    "merit.inbox",
+    "merit.discipline",
+    "merit.appeals",
+    "merit.shop",
+    "merit.recognition",
     "merit.api",
     "merit.web",
 ]
@@ -155,6 +160,13 @@ AXES_VERBOSE = False
 
 # Background work (imports, later runs): Django's tasks framework with its database backend; a worker
 # (`manage.py db_worker`, started by `make demo` and `merit serve`) runs them.
+# Notifications by e-mail as well as in the app (Django's EMAIL_* settings name the server).
+MERIT_NOTIFY_EMAIL = env_bool("MERIT_NOTIFY_EMAIL", False)
+MERIT_SITE_URL = env_str("MERIT_SITE_URL", "http://127.0.0.1:8000")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "merit@localhost")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Upload limits (imports): the request body and each file; a clear message names the limit.

@@ -13,6 +13,11 @@ urlpatterns = [
     path("policies/", include("merit.policies.urls")),
     path("ledger/", include("merit.ledger.urls")),
     path("desk/", include("merit.tickets.urls")),
+    path("inbox/", include("merit.inbox.urls")),
+    path("discipline/", include("merit.discipline.urls")),
+    path("appeals/", include("merit.appeals.urls")),
+    path("shop/", include("merit.shop.urls")),
+    path("recognition/", include("merit.recognition.urls")),
     path("survey/<str:token>/", survey, name="survey"),
     path("", include("merit.web.urls")),
 ]

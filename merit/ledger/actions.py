@@ -48,14 +48,14 @@ def post_run(run: Run, user) -> Posted:
                 f"考核批次 #{run.pk} 的台账分录已入账 The entries of run #{run.pk} are already posted"
             )
         doc = orjson.loads(bytes(run.results))
-        drafts = P.entries_from_results(doc)
+        drafts = _not_posted_yet(P.entries_from_results(doc))
         _check_agents({d.agent_id for d in drafts})
         reversals: list[LedgerEntry] = []
         if run.corrects_id is not None:
             periods = [p["period"] for p in doc["periods"]]
             in_force = entries_in_force(run.corrects_id).filter(period__in=periods).order_by("pk")
             to_reverse, drafts = P.diff(in_force, drafts)
-            reversals = [_reversal(e, run, user) for e in to_reverse]
+            reversals = [reversal_of(e, user, run=run) for e in to_reverse]
         new = [_entry(d, run, user) for d in drafts]
         LedgerEntry.objects.bulk_create(reversals + new, batch_size=BATCH)
         total: dict[str, Decimal] = defaultdict(lambda: P.ZERO)
@@ -88,6 +88,31 @@ def entries_in_force(run_id: int):
     return LedgerEntry.objects.filter(run_id__in=chain, reverses__isnull=True, reversal__isnull=True)
 
 
+def _not_posted_yet(drafts: list[P.Draft]) -> list[P.Draft]:
+    """Without the drafts for a redemption the points shop already posted (its facts row
+    ``redemptions/SHOP-n`` and an entry of the same agent, book and category with that source)."""
+    rows = {
+        str(s["id"])
+        for d in drafts
+        for s in d.source
+        if s.get("table") == "redemptions" and str(s.get("id", "")).startswith("SHOP-")
+    }
+    if not rows:
+        return drafts
+    posted = set()
+    for agent_id, book, category, source in LedgerEntry.objects.filter(
+        run__isnull=True, reverses__isnull=True, agent_id__in={d.agent_id for d in drafts}
+    ).values_list("agent_id", "book", "category", "source"):
+        for s in source or []:
+            if s.get("table") == "redemptions" and str(s.get("id")) in rows:
+                posted.add((agent_id, book, category, str(s["id"])))
+
+    def done(d: P.Draft) -> bool:
+        return len(d.source) == 1 and (d.agent_id, d.book, d.category, str(d.source[0].get("id"))) in posted
+
+    return [d for d in drafts if not done(d)]
+
+
 def _check_agents(agent_ids: set[str]) -> None:
     known = set(Agent.objects.filter(agent_id__in=agent_ids).values_list("agent_id", flat=True))
     missing = sorted(agent_ids - known)
@@ -113,7 +138,9 @@ def _entry(d: P.Draft, run: Run, user) -> LedgerEntry:
     )
 
 
-def _reversal(original: LedgerEntry, run: Run, user) -> LedgerEntry:
+def reversal_of(original: LedgerEntry, user, *, run: Run | None = None, origin: str = "") -> LedgerEntry:
+    """The unsaved entry that reverses ``original`` (the negated amount, ``reverses`` = it), posted by a
+    correcting ``run`` or by the procedure ``origin``."""
     return LedgerEntry(
         agent_id=original.agent_id,
         book=original.book,
@@ -125,6 +152,7 @@ def _reversal(original: LedgerEntry, run: Run, user) -> LedgerEntry:
         source=original.source,
         key=original.key,
         run=run,
+        origin=origin,
         reverses=original,
         created_by=user,
     )

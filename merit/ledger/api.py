@@ -1,6 +1,7 @@
 """Ledgers in the API (GET /api/ledger/entries, /api/ledger/balances): read only.
 
-Entries come only from publishing a run, so there is no POST, PUT or DELETE here. An agent reads their
+Entries come from publishing a run or from a procedure taking effect (a penalty notice, an appeal, the
+points shop), never from this API, so there is no POST, PUT or DELETE here. An agent reads their
 own entries, a supervisor their team's, HR and admins all (merit.org.access); amounts are decimal
 strings (+ credit to the agent, − debit).
 """
@@ -30,7 +31,10 @@ class EntryOut(Schema):
     rule: str
     label: str
     source: list[dict] = Field(description="来源行 the source rows of the results: [{table, id}, …]")
-    run: int = Field(description="考核批次 the run that posted it")
+    run: int | None = Field(description="考核批次 the run that posted it (null: a procedure's entry)")
+    origin: str = Field(
+        "", description="来源单据 what posted it outside a run: notice:<id>, appeal:<id>, redemption:<id>"
+    )
     reverses: int | None = Field(description="冲销的原分录 the entry this one reverses")
     reversed_by: int | None = Field(description="冲销它的分录 the entry that reverses this one")
     created_at: datetime
@@ -69,6 +73,7 @@ FIELDS = (
     "label",
     "source",
     "run_id",
+    "origin",
     "reverses_id",
     "reversed_by",
     "created_at",

@@ -1,7 +1,9 @@
 """Ledger entries: the points and money each published run gives or takes, one row per movement.
 
 Append-only: the database refuses UPDATE and DELETE on this table (a trigger installed by the migration).
-A correction never edits a row: it adds a reversal (the negated amount, ``reverses`` = the original; an
+Entries come from a published run (``run``) or from a procedure that took effect (``origin``: a penalty
+notice acknowledged or witnessed, an appeal's reversal, a redemption in the points shop); every entry has
+one or the other. A correction never edits a row: it adds a reversal (the negated amount, ``reverses`` = the original; an
 original is reversed at most once) and the new entry. Balances are sums of entries (merit.ledger.queries).
 """
 
@@ -52,9 +54,17 @@ class LedgerEntry(models.Model):
     label = models.CharField("说明 label", max_length=500, blank=True)
     source = models.JSONField("来源 source", default=list)  # the results' source rows: [{table, id}, …]
     key = models.CharField(max_length=64)  # merit.ledger.posting.entry_key: matches entries across runs
-    run = models.ForeignKey(
-        "assessment.Run", on_delete=models.PROTECT, related_name="ledger_entries", verbose_name="考核批次 run"
+    run = models.ForeignKey(  # the published run that posted it; empty for an entry of a procedure
+        "assessment.Run",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name="考核批次 run",
     )
+    # What posted an entry outside a run: "notice:12" (a penalty notice or reward taking effect),
+    # "appeal:5" (an appeal's reversal), "redemption:3" (the points shop). Empty for a run's entries.
+    origin = models.CharField("来源单据 origin", max_length=40, blank=True, default="", db_index=True)
     reverses = models.OneToOneField(  # unique: an original is reversed at most once
         "self",
         null=True,
@@ -77,6 +87,9 @@ class LedgerEntry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(book__in=P.BOOKS), name="ledger_book_known"),
+            models.CheckConstraint(
+                condition=models.Q(run__isnull=False) | ~models.Q(origin=""), name="ledger_run_or_origin"
+            ),
         ]
         verbose_name = "台账分录 ledger entry"
         verbose_name_plural = "台账分录 ledger entries"

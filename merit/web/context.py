@@ -8,11 +8,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from merit.assessment.labels import MY_RESULTS_LABEL, RUNS_LABEL
+from merit.discipline.labels import MY_FILE_LABEL
+from merit.discipline.labels import NAV_LABEL as DISCIPLINE_LABEL
+from merit.inbox.labels import nav_label as inbox_label
+from merit.inbox.notify import unread_count
 from merit.ingest.actions import may_import
 from merit.ledger.labels import NAV_LABEL as LEDGER_LABEL
 from merit.org.access import NONE, OWN, scope_of
 from merit.org.models import UserRole
 from merit.policies.labels import NAV_LABEL as POLICIES_LABEL
+from merit.recognition.labels import NAV_LABEL as RECOGNITION_LABEL
+from merit.shop.labels import NAV_LABEL as SHOP_LABEL
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,12 @@ def navigation(request) -> list[NavItem]:
         links.append(("runs:list", RUNS_LABEL if scope.kind != OWN else MY_RESULTS_LABEL))
         links.append(("ledger:home", LEDGER_LABEL))
         links.append(("tickets:mine", _("Desk")))
+        links.append(("discipline:list", DISCIPLINE_LABEL))
+        if scope.kind == OWN:
+            links.append(("discipline:my_file", MY_FILE_LABEL))
+        links.append(("shop:catalogue", SHOP_LABEL))
+        links.append(("recognition:list", RECOGNITION_LABEL))
+    links.append(("inbox:list", inbox_label(unread_count(user))))
     if may_import(user):
         links.append(("ingest:list", _("Imports")))
     if scope.is_manager:

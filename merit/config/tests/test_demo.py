@@ -1,5 +1,6 @@
 """The embedded demo: a shop of 3 teams and 30 agents with 6 months of facts, users for every role, last
-month's S1 run published after four-eyes review and this month's awaiting approval."""
+month's S1 run published after four-eyes review and this month's awaiting approval, and the procedure
+under way: a penalty notice, a reward in effect, prizes in the points shop."""
 
 from datetime import date
 
@@ -44,8 +45,9 @@ def test_demo_loads_the_shop_once_and_every_printed_user_signs_in(tmp_path):
     assert Agent.objects.get(agent_id=agent.agent_id).user.username == agent.username
 
     # Last month published by admin after hr submitted it; this month submitted by hr, starting from it.
-    published = Run.objects.get(first_period="2026-10")
-    current = Run.objects.get(first_period="2026-11")
+    s1 = Run.objects.filter(policy_version__policy_id=DEMO_POLICY)
+    published = s1.get(first_period="2026-10")
+    current = s1.get(first_period="2026-11")
     assert published.policy_version.policy_id == current.policy_version.policy_id == DEMO_POLICY
     assert (published.state, published.submitted_by.username) == (RunState.PUBLISHED, "hr")
     assert (published.approved_by.username, published.published_by.username) == ("admin", "admin")
@@ -64,8 +66,21 @@ def test_demo_loads_the_shop_once_and_every_printed_user_signs_in(tmp_path):
     assert 'id="approve-run"' in page  # admin did not submit it: they may approve it
     runs = {r.pk: (r.state, r.output_sha256) for r in Run.objects.all()}
 
+    # The procedure under way: a notice waiting for its agent, a bonus in effect, prizes in the shop.
+    from merit.discipline.models import Notice, Proposal
+    from merit.shop.models import Prize
+
+    [notice] = Notice.objects.all()
+    assert notice.state == "issued" and notice.proposal.agent.user is not None
+    assert not LedgerEntry.objects.filter(origin=f"notice:{notice.pk}").exists()  # not acknowledged yet
+    bonus = Proposal.objects.get(item="manual:special_contribution")
+    assert bonus.state == "effective"
+    assert LedgerEntry.objects.get(origin=f"proposal:{bonus.pk}").amount == 200
+    assert Prize.objects.count() == 3
+
     # Preparing again imports nothing twice, finds the same runs and gives new passwords.
     again = prepare(tmp_path, today=date(2026, 11, 23))
+    assert Notice.objects.count() == 1 and Prize.objects.count() == 3
     assert (Chat.objects.count(), Ticket.objects.count()) == (chats, tickets)
     assert {r.pk: (r.state, r.output_sha256) for r in Run.objects.all()} == runs
     assert get_user_model().objects.count() == len(users)
