@@ -54,8 +54,8 @@ def recover_interrupted() -> None:
 
 def _serve(bind: str, workers: int, with_worker: bool) -> int:
     if with_worker:  # the desk's periodic SLA sweep runs on the worker (queued once, then every minute)
-        # and the appeals' reminders and escalations
-        for sweep in ("sla_sweep", "appeals_sweep"):
+        # the appeals' reminders and escalations, and the dashboards' KPIs too
+        for sweep in ("sla_sweep", "appeals_sweep", "dashboards_refresh"):
             subprocess.run(
                 [sys.executable, "-m", "django", sweep, "--schedule"], env=os.environ.copy(), check=False
             )

@@ -126,8 +126,10 @@ def prepare(data_dir: Path, today: date | None = None) -> list[DemoUser]:
     users = _users()
     _create_users(users)
     demo_desk(today)
+    demo_history(today)
     demo_runs(today)
     demo_procedure(today)
+    demo_dashboards(today)
     return users
 
 
@@ -200,6 +202,54 @@ def demo_desk(today: date) -> int:
         return 0
     current = Period(today.year, today.month)
     return sum(simulate_month(team, str(p), per_day=6, seed=DEMO_SEED) for p in (current.shift(-1), current))
+
+
+HISTORY_MONTHS = 3  # published months before last month's, so that the dashboards have trends
+SCORECARD_POLICY = "S6-FD"  # the pre-sales team's scorecard: grades against forced-distribution quotas
+
+
+def demo_history(today: date) -> list:
+    """Earlier months published, oldest first: S1 for everyone from the fourth month back to the month
+    before last (last month's is :func:`demo_runs`'), and the pre-sales team's scorecard (S6-FD: scores,
+    grades A–D against quotas, gold-medal streaks) from the fourth month back to last month. Returns the
+    runs; runs already there are found again."""
+    from django.contrib.auth import get_user_model
+
+    from merit.assessment import actions
+    from merit.engine.metrics.compute import Period
+    from merit.policies.actions import ensure_presets, resolve
+
+    ensure_presets()
+    User = get_user_model()
+    hr, admin = User.objects.get(username="hr"), User.objects.get(username="admin")
+    current = Period(today.year, today.month)
+    runs = []
+    for policy, last_back in ((DEMO_POLICY, 2), (SCORECARD_POLICY, 1)):
+        for back in range(HISTORY_MONTHS + 1, last_back - 1, -1):
+            run = _computed_run(hr, str(current.shift(-back)), resolve, policy)
+            runs.append(_published(run, hr, admin, actions))
+    return runs
+
+
+def _published(run, hr, admin, actions):
+    from merit.assessment.models import RunState
+
+    steps = {
+        RunState.COMPUTED: lambda r: actions.submit(r, hr),
+        RunState.SUBMITTED: lambda r: actions.approve(r, admin),
+        RunState.APPROVED: lambda r: actions.publish(r, admin),
+    }
+    while run.state in steps:
+        run = steps[run.state](run)
+    return run
+
+
+def demo_dashboards(today: date) -> dict:
+    """The dashboards' KPIs of the last six months and this month's provisional results, computed once
+    now (the worker refreshes them every quarter of an hour while the demo is served)."""
+    from merit.dashboards.actions import refresh
+
+    return refresh(today=today)
 
 
 def demo_runs(today: date) -> list:

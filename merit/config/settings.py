@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "merit.appeals",
     "merit.shop",
     "merit.recognition",
+    "merit.dashboards",
+    "merit.reports",
     "merit.api",
     "merit.web",
 ]
@@ -166,6 +168,9 @@ MERIT_SITE_URL = env_str("MERIT_SITE_URL", "http://127.0.0.1:8000")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "merit@localhost")
+
+# Whether an agent's dashboard shows their place in the team (S1 publishes the ranking; some shops do not).
+MERIT_PUBLISH_RANKS = env_bool("MERIT_PUBLISH_RANKS", True)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

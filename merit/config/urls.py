@@ -18,6 +18,8 @@ urlpatterns = [
     path("appeals/", include("merit.appeals.urls")),
     path("shop/", include("merit.shop.urls")),
     path("recognition/", include("merit.recognition.urls")),
+    path("dashboard/", include("merit.dashboards.urls")),
+    path("reports/", include("merit.reports.urls")),
     path("survey/<str:token>/", survey, name="survey"),
     path("", include("merit.web.urls")),
 ]

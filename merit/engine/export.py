@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -26,12 +27,18 @@ COLUMNS = [
     ("points_closing", "期末积分"),
     ("flags", "标记"),
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")  # full-width too (WPS reads them)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(value: str) -> str:
-    """Text that no spreadsheet evaluates as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """Text that no spreadsheet evaluates as a formula: the one escaping function of every CSV and XLSX
+    the product writes. A text whose first character, after Unicode NFKC normalisation, is = + - @, a
+    tab or a carriage return gets a leading apostrophe; so do the full-width ＝ ＋ － ＠ and the small
+    ﹦ ﹢ ﹣ ﹫, which NFKC folds to those and which spreadsheet programs in China read as formulas too."""
+    if not value:
+        return value
+    first = unicodedata.normalize("NFKC", value[0])
+    return "'" + value if first.startswith(_FORMULA_START) else value
 
 
 def rows(doc: dict) -> list[dict]:
@@ -81,8 +88,8 @@ def _is_number(v) -> bool:
         return True
     if isinstance(v, str):
         try:
-            Decimal(v)
-            return v.strip() == v and v != "" and not v.startswith("+")
+            finite = Decimal(v).is_finite()  # "NaN", "-inf" are text, not numbers
+            return finite and v.strip() == v and v != "" and not v.startswith("+")
         except InvalidOperation:
             return False
     return False

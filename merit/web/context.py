@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from merit.assessment.labels import MY_RESULTS_LABEL, RUNS_LABEL
+from merit.dashboards.labels import NAV_LABEL as DASHBOARD_LABEL
 from merit.discipline.labels import MY_FILE_LABEL
 from merit.discipline.labels import NAV_LABEL as DISCIPLINE_LABEL
 from merit.inbox.labels import nav_label as inbox_label
@@ -18,6 +19,7 @@ from merit.org.access import NONE, OWN, scope_of
 from merit.org.models import UserRole
 from merit.policies.labels import NAV_LABEL as POLICIES_LABEL
 from merit.recognition.labels import NAV_LABEL as RECOGNITION_LABEL
+from merit.reports.labels import NAV_LABEL as REPORTS_LABEL
 from merit.shop.labels import NAV_LABEL as SHOP_LABEL
 
 
@@ -53,6 +55,7 @@ def navigation(request) -> list[NavItem]:
     scope = scope_of(user)
     links = [("home", _("Home"))]
     if scope.kind != NONE:
+        links.append(("dashboards:home", DASHBOARD_LABEL))
         links.append(("people", _("People")))
         links.append(("policies:list", POLICIES_LABEL))
         links.append(("runs:list", RUNS_LABEL if scope.kind != OWN else MY_RESULTS_LABEL))
@@ -63,6 +66,8 @@ def navigation(request) -> list[NavItem]:
             links.append(("discipline:my_file", MY_FILE_LABEL))
         links.append(("shop:catalogue", SHOP_LABEL))
         links.append(("recognition:list", RECOGNITION_LABEL))
+        if scope.kind != OWN:
+            links.append(("reports:home", REPORTS_LABEL))
     links.append(("inbox:list", inbox_label(unread_count(user))))
     if may_import(user):
         links.append(("ingest:list", _("Imports")))

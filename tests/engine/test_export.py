@@ -3,6 +3,7 @@
 import csv
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from merit.engine.export import safe_text, write_csv, write_xlsx
@@ -46,6 +47,23 @@ def test_safe_text():
     assert safe_text("-x") == "'-x"
     assert safe_text("@cmd") == "'@cmd"
     assert safe_text("李明") == "李明"
+    assert safe_text("") == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=1", "+1", "-1", "@A1", "\tx", "\rx", "＝1+1", "＋1", "－1", "＠A1", "﹦1+1", "﹢1", "﹣1", "﹫A1"],
+)
+def test_every_formula_start_is_escaped_after_nfkc(text):
+    # full-width and small forms fold to = + - @ under NFKC; spreadsheet programs read them as formulas
+    assert safe_text(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["NaN", "-inf", "Infinity"])
+def test_not_a_number_words_are_text_and_escaped_when_they_look_like_formulas(text):
+    from merit.engine.export import _cell_text
+
+    assert _cell_text(text) == safe_text(text)  # "-inf" → "'-inf": it is no number, so it is escaped
 
 
 def test_csv_is_excel_safe_utf8_with_bom(tmp_path):

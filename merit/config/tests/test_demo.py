@@ -1,6 +1,6 @@
 """The embedded demo: a shop of 3 teams and 30 agents with 6 months of facts, users for every role, last
-month's S1 run published after four-eyes review and this month's awaiting approval, and the procedure
-under way: a penalty notice, a reward in effect, prizes in the points shop."""
+month's S1 run published after four-eyes review and this month's awaiting approval, earlier months and the
+pre-sales scorecard published for the dashboards."""
 
 from datetime import date
 
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from merit.assessment.models import AgentResult, Run, RunState
-from merit.demo import DEMO_POLICY, first_month, prepare
+from merit.demo import DEMO_POLICY, SCORECARD_POLICY, first_month, prepare
 from merit.facts.models import Chat, Ticket
 from merit.ledger.models import LedgerEntry
 from merit.org.models import Agent, Membership, Team
@@ -65,6 +65,33 @@ def test_demo_loads_the_shop_once_and_every_printed_user_signs_in(tmp_path):
     page = admin.get(f"/runs/{current.pk}/").content.decode()
     assert 'id="approve-run"' in page  # admin did not submit it: they may approve it
     runs = {r.pk: (r.state, r.output_sha256) for r in Run.objects.all()}
+
+    # Earlier months published too, each starting from the month before: S1 from July, and the
+    # pre-sales team's scorecard (S6-FD) from July to October, so the dashboards have trends and grades.
+    history = s1.filter(state=RunState.PUBLISHED).order_by("first_period")
+    assert [r.first_period for r in history] == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    assert all(b.state_from == a for a, b in zip(history, history[1:], strict=False))
+    scorecard = Run.objects.filter(policy_version__policy_id=SCORECARD_POLICY, state=RunState.PUBLISHED)
+    assert sorted(scorecard.values_list("first_period", flat=True)) == [
+        "2026-07",
+        "2026-08",
+        "2026-09",
+        "2026-10",
+    ]
+    pre_sales = AgentResult.objects.filter(run__in=scorecard, period="2026-10")
+    assert pre_sales.count() == 10 and set(pre_sales.values_list("agent__team__team_id", flat=True)) == {
+        "T001"
+    }
+    # Forced distribution of 10 agents: A 15 % → 2 (largest remainder), B 45 % → 4, C 30 % → 3, D 10 % → 1.
+    grades = sorted(pre_sales.values_list("grade", flat=True))
+    assert grades == ["A", "A", "B", "B", "B", "B", "C", "C", "C", "D"]
+    # The dashboards' KPIs of the six months and this month's provisional results are there.
+    from merit.dashboards.models import KpiValue, ProvisionalResult
+
+    assert set(KpiValue.objects.values_list("period", flat=True)) == months
+    provisional = ProvisionalResult.objects.filter(period="2026-11")
+    assert provisional.filter(policy_version__policy_id=DEMO_POLICY).count() == 30
+    assert provisional.filter(policy_version__policy_id=SCORECARD_POLICY).count() == 10
 
     # The procedure under way: a notice waiting for its agent, a bonus in effect, prizes in the shop.
     from merit.discipline.models import Notice, Proposal

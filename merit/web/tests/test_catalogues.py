@@ -12,7 +12,14 @@ import pytest
 
 from merit.web.tests.test_i18n import po_entries
 
-APPS = ["merit.inbox", "merit.discipline", "merit.appeals", "merit.shop", "merit.recognition"]
+APPS = [
+    "merit.inbox",
+    "merit.discipline",
+    "merit.appeals",
+    "merit.shop",
+    "merit.recognition",
+    "merit.dashboards",
+]
 
 
 def source_msgids(root: Path) -> set[str]:

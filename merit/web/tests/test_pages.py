@@ -98,6 +98,7 @@ def test_the_menu_follows_the_role(client_for):
 
     assert menu("li") == [
         "首页",
+        "看板",
         "人员",
         "考核方案",
         "我的考核",
@@ -112,6 +113,7 @@ def test_the_menu_follows_the_role(client_for):
     # supervisors import their team's data
     assert menu("sup1") == [
         "首页",
+        "看板",
         "人员",
         "考核方案",
         "考核批次",
@@ -120,11 +122,13 @@ def test_the_menu_follows_the_role(client_for):
         "奖惩",
         "积分商城",
         "评优",
+        "报表",
         "通知",
         "导入",
     ]
     hr = [
         "首页",
+        "看板",
         "人员",
         "考核方案",
         "考核批次",
@@ -133,6 +137,7 @@ def test_the_menu_follows_the_role(client_for):
         "奖惩",
         "积分商城",
         "评优",
+        "报表",
         "通知",
         "导入",
         "API 文档",

@@ -1,0 +1,5 @@
+"""The dashboards' menu label (translated in this app's catalogue)."""
+
+from django.utils.translation import gettext_lazy as _
+
+NAV_LABEL = _("Dashboard")
