@@ -70,6 +70,8 @@ def cmd_assess(args) -> int:
             doc, data = _assess_tables(args, lp, periods, state)
         else:
             package = load_package(args.data, profile=args.profile)
+            if not args.allow_empty and _refuse_empty(package, periods, args.data):
+                return EXIT_BAD_INPUT
             doc, data = assess_package(package, lp, periods, state, engine=args.engine)
     except PackageError as e:
         _print_package_problems(e)
@@ -99,6 +101,18 @@ def cmd_assess(args) -> int:
         console.print(f"written: {out / 'results.json'}")
     console.print(f"input_sha256  {doc['input_sha256']}\noutput_sha256 {doc['output_sha256']}")
     return 0
+
+
+def _refuse_empty(package, periods: list[str], where) -> bool:
+    """Print an error for each period without a single fact row; True if there is one."""
+    from merit.engine.coverage import coverage, empty_message
+
+    empty = [c for c in coverage(package.con, periods) if c.empty]
+    for c in empty:
+        err.print(f"[bold red]empty period:[/] {empty_message(c, where)}")
+    if empty:
+        err.print("assess it anyway with --allow-empty (every agent is then scored on no data)")
+    return bool(empty)
 
 
 def _assess_tables(args, lp, periods, state):
@@ -308,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--xlsx", action="store_true", help="also write results.xlsx")
     a.add_argument("--limit", type=int, default=40, help="agents shown in the summary table")
     a.add_argument("--quiet", action="store_true", help="no summary table")
+    a.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="assess a month that has no facts at all (refused by default: exit 2)",
+    )
     a.set_defaults(func=cmd_assess)
 
     s = sub.add_parser("synth", help="write a seeded synthetic data package")

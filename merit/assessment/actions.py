@@ -212,6 +212,23 @@ def _period(value: str, field: str) -> str:
         ) from None
 
 
+def _check_facts(first: str, last: str) -> None:
+    """A month without a single fact row would score every agent on nothing: refused, naming it."""
+    from merit.facts.coverage import months_without_facts
+
+    empty = months_without_facts(first, last)
+    if empty:
+        raise ValidationError(
+            {
+                "first_period": _(
+                    "No facts for %(months)s: nothing has been imported for it, so there is nothing "
+                    "to assess. Import the data first (or check the month)."
+                )
+                % {"months": ", ".join(empty)}
+            }
+        )
+
+
 def _check_request(version: PolicyVersion, first: str, last: str, corrects: Run | None) -> None:
     a, b = Period.parse(first), Period.parse(last)
     if (b.year, b.month) < (a.year, a.month):
@@ -227,6 +244,7 @@ def _check_request(version: PolicyVersion, first: str, last: str, corrects: Run 
                 % {"policy": str(version), "date": version.effective_from.isoformat(), "month": first}
             }
         )
+    _check_facts(first, last)
     if corrects is None:
         return
     if corrects.state != RunState.PUBLISHED:

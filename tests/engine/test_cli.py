@@ -174,6 +174,38 @@ def test_bad_policy_and_period_exit_2(package, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_month_without_facts_is_refused_unless_allowed(package, tmp_path, capsys):
+    # the package holds 2026-02 and 2026-03: May 2027 has no row in any fact table
+    out = tmp_path / "out"
+    args = ["assess", "--data", str(package), "--policy", "S5", "--period", "2027-05", "--out", str(out)]
+    assert main(args) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "2027-05" in err and "has no facts" in err and "--allow-empty" in err
+    assert not out.exists()  # nothing written
+    # a range with one empty month is refused too, naming that month only
+    ranged = ["assess", "--data", str(package), "--policy", "S5", "--period", "2026-03..2026-04"]
+    assert main([*ranged, "--quiet"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "2026-04" in err and "2026-03 没有" not in err
+    assert main([*args, "--allow-empty", "--quiet"]) == 0
+    assert (out / "results.json").exists()
+
+
+def test_coverage_counts_rows_and_agents_of_the_month(package):
+    from merit.engine.coverage import coverage
+    from merit.engine.package import load_package
+
+    pkg = load_package(package)
+    march, may = coverage(pkg.con, ["2026-03", "2027-05"])
+    chats = pkg.con.execute(
+        "SELECT count(*) FROM chats WHERE started_at >= TIMESTAMP '2026-02-28 16:00:00' "
+        "AND started_at < TIMESTAMP '2026-03-31 16:00:00'"  # March in Asia/Shanghai, stored as UTC
+    ).fetchone()[0]
+    assert march.rows["chats"] == chats > 0 and not march.empty
+    assert 0 < march.agents <= 40
+    assert may.empty and may.agents == 0 and set(may.rows.values()) == {0}
+
+
 def test_policy_list_shows_every_preset_in_both_languages(capsys):
     assert main(["policy", "list"]) == 0
     out = capsys.readouterr().out

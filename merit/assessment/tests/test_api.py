@@ -139,6 +139,7 @@ def test_bad_requests_name_the_field(shop):
         ({"policy_id": "S1", "version": 9, "first_period": "2026-03"}, "version"),
         ({"policy_id": "S1", "first_period": "2026-03", "corrects": 999}, "corrects"),
         ({"policy_id": "S1", "first_period": "2026-03", "state": "published"}, "state"),
+        ({"policy_id": "S1", "first_period": "2027-03"}, "first_period"),  # a month without facts
     ]
     for body, field in cases:
         r = post(hr, "/api/runs", body)

@@ -11,6 +11,7 @@ import orjson
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.utils import translation
 
 from merit.assessment import actions
 from merit.assessment.models import AgentResult, Run, RunState
@@ -128,9 +129,16 @@ def test_bad_requests_name_the_field(shop):
     assert Run.objects.count() == 1
 
 
-def test_a_month_without_facts_is_computed_and_a_policy_the_engine_refuses_fails_with_its_reason(shop):
-    empty = shop.run("2027-03")
-    assert empty.state == RunState.COMPUTED and empty.agent_results.count() == 30
+def test_a_month_without_facts_is_refused_and_a_policy_the_engine_refuses_fails_with_its_reason(shop):
+    # March 2027 holds no fact row: scoring it would give every agent the score of an empty month
+    runs = Run.objects.count()
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        actions.request_run(shop.users["hr"], shop.version(), "2027-03", enqueue=False)
+    assert "No facts for 2027-03" in refused.value.message_dict["first_period"][0]
+    # a range is refused naming only its empty months; in Chinese too
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="^.*2026-04 没有任何数据"):
+        actions.request_run(shop.users["hr"], shop.version(), MONTH, "2026-04", enqueue=False)
+    assert Run.objects.count() == runs  # nothing stored
     # A version stored before the engine became stricter (written here straight into the table).
     text = "id: old-rules\nname: old\nversion: 1\ntitle: {zh: 旧方案, en: Old}\nscorecard: {items: []}\nbogus: 1\n"
     broken = PolicyVersion.objects.create(
