@@ -172,6 +172,22 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "merit@localhost")
 # Whether an agent's dashboard shows their place in the team (S1 publishes the ranking; some shops do not).
 MERIT_PUBLISH_RANKS = env_bool("MERIT_PUBLISH_RANKS", True)
 
+# Logging: one line per event to standard error (what `merit serve` and the worker print), so that an
+# operator finds a server error's traceback in the log whatever DEBUG says (Django alone only mails it
+# to ADMINS when DEBUG is off). MERIT_LOG_LEVEL: DEBUG, INFO, WARNING (default), ERROR.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {
+        "handlers": ["stderr"],
+        "level": env_choice("MERIT_LOG_LEVEL", "warning", ("debug", "info", "warning", "error")).upper(),
+    },
+    # Django's own handlers (console only with DEBUG on, mail to ADMINS) give way to the root's
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+}
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Upload limits (imports): the request body and each file; a clear message names the limit.

@@ -87,3 +87,17 @@ def test_five_wrong_passwords_show_the_lockout(page, live_server):
 
     sign_in(page, live_server.url, "li", PASSWORD)  # the right password does not help now
     expect(page.locator("h1")).to_have_text("登录已锁定")
+
+
+def test_a_dead_link_leads_back_home(page, live_server, artefacts):
+    from playwright.sync_api import expect
+
+    sign_in(page, live_server.url, "li", PASSWORD)
+    expect(page.locator("[data-testid=who]")).to_be_visible()
+    response = page.goto(live_server.url + "/runs/999999/")  # a run that does not exist
+    assert response.status == 404
+    expect(page.locator("[data-testid=error-404] h1")).to_have_text("找不到页面")
+    expect(page.locator("nav.menu")).to_be_visible()  # the site's menu, not a bare error page
+    page.screenshot(path=artefacts / "error-404.png", full_page=True)
+    page.click("text=返回首页")
+    expect(page).to_have_url(live_server.url + "/")

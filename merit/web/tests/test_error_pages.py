@@ -1,0 +1,67 @@
+"""404, 403 and 500 pages inside the site's layout (menu, language switch), in both languages, each with
+a way back; the browser tab shows the favicon. As in production, with DEBUG off."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+from django.views.defaults import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def production_errors(settings):
+    settings.DEBUG = False  # Django's own debug pages otherwise
+
+
+def test_a_page_that_does_not_exist_is_a_404_in_the_layout(client_for):
+    client = client_for("li")
+    response = client.get("/no/such/page/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert 'data-testid="error-404"' in page and "找不到页面" in page
+    assert '<nav class="menu"' in page and "售后工单" in page  # the menu of the layout, as on any page
+    assert 'href="/"' in page and "返回首页" in page and "返回上一页" in page
+    assert "web/favicon" in page
+    english = client.get("/no/such/page/", headers={"Accept-Language": "en"}).content.decode()
+    assert "No such page" in english and "Back to the home page" in english
+
+
+def test_a_role_without_the_right_gets_a_403_saying_why(client_for):
+    response = client_for("li").get("/imports/")  # an agent does not import
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert 'data-testid="error-403"' in page and "无权操作" in page
+    assert "只有" in page or "Only HR" in page  # the reason of the refusal
+    assert '<nav class="menu"' in page and "返回首页" in page
+
+
+def test_a_server_error_page_needs_nothing_that_may_have_failed():
+    response = server_error(RequestFactory().get("/"))  # rendered with an empty context
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "服务器出错了" in page and "Something went wrong on the server" in page
+    assert 'href="/"' in page and "web/merit" in page
+
+
+@pytest.mark.urls("merit.web.tests.urls_boom")
+def test_a_server_error_shows_the_page_and_leaves_its_traceback_in_the_log(client, caplog):
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+    assert response.status_code == 500 and "服务器出错了" in response.content.decode()
+    [record] = [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
+    assert record.exc_info and "boom on purpose" in str(record.exc_info[1])
+
+
+def test_errors_reach_standard_error_whatever_debug_says():
+    import logging
+
+    from django.conf import settings
+
+    line = settings.LOGGING["formatters"]["line"]["format"]
+    root = logging.getLogger()
+    # merit's handler (pytest adds its own capture handlers beside it)
+    assert any(h.formatter is not None and h.formatter._fmt == line for h in root.handlers)
+    assert logging.getLogger("django").handlers == []  # no mail-only handler swallowing them
+    assert logging.getLogger("django.request").getEffectiveLevel() <= logging.ERROR
