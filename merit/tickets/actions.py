@@ -269,9 +269,11 @@ def _move(case: Case, to: Agent, reason: str, note: str, by, at: datetime, self_
 
 
 @transaction.atomic
-def confirm_shirking(transfer_id: int, *, by, at: datetime | None = None) -> CaseTransfer:
-    """A supervisor confirms a transfer as shirking one's own dispute (推卸责任, S1): an incident for the
-    agent who handed the case on."""
+def confirm_shirking(transfer_id: int, reason: str, *, by, at: datetime | None = None) -> CaseTransfer:
+    """A supervisor confirms a transfer as shirking one's own dispute (推卸责任, S1), saying why: an
+    incident for the agent who handed the case on, its note carrying the reason."""
+    if not reason.strip():
+        raise ValidationError("请说明认定推卸责任的理由 Give the reason for confirming shirking")
     moved = (
         CaseTransfer.objects.select_for_update(of=("self",))
         .select_related("case", "from_agent")
@@ -286,12 +288,12 @@ def confirm_shirking(transfer_id: int, *, by, at: datetime | None = None) -> Cas
         raise DeskConflict("该转接已认定为推卸责任 This transfer is already confirmed as shirking")
     moved.shirking_confirmed_by = by
     moved.save(update_fields=["shirking_confirmed_by"])
-    sync.shirking_incident(moved)
+    sync.shirking_incident(moved, reason.strip())
     record(
         by,
         "tickets.transfer.shirking",
         moved,
-        after={"agent": moved.from_agent.agent_id, "case": moved.case.ticket_id},
+        after={"agent": moved.from_agent.agent_id, "case": moved.case.ticket_id, "reason": reason.strip()},
     )
     return moved
 
@@ -457,7 +459,8 @@ def close(case: Case | int, *, by, at: datetime | None = None) -> Case:
     if not hasattr(case, "survey") or case.survey_nonce == "":
         case.survey_nonce = secrets.token_urlsafe(12)
         fields.append("survey_nonce")
-    _event(case, "已关闭，满意度调查已发送 closed; survey sent", by, at)
+    # the link is shown on the case page to be passed on: nothing is sent from here
+    _event(case, "已关闭，满意度调查链接已生成，请发给顾客 closed; the survey link is ready to send", by, at)
     _save(case, at, fields)
     record(by, "tickets.case.close", case, after={"at": at})
     return case

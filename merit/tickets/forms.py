@@ -63,11 +63,13 @@ class CaseForm(forms.Form):
 
 
 class TextForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    text = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
 class OptionalTextForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False)
+    text = forms.CharField(
+        label=_("Content"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
 
 
 class TransferForm(forms.Form):

@@ -63,11 +63,12 @@ def add_incident(incident_id: str, agent, at, kind: str, note: str) -> None:
     )
 
 
-def shirking_incident(transfer: CaseTransfer) -> None:
+def shirking_incident(transfer: CaseTransfer, reason: str = "") -> None:
+    why = f" · 认定理由 {reason}" if reason else ""
     add_incident(
         f"X{transfer.pk:08d}",
         transfer.from_agent,
         transfer.at,
         "shirking",
-        f"{transfer.case.ticket_id}: {transfer.get_reason_display()} {transfer.note}".strip(),
+        f"{transfer.case.ticket_id}: {transfer.get_reason_display()} {transfer.note}".strip() + why,
     )

@@ -154,6 +154,16 @@ ACTIONS = {
 }
 
 
+def _field_errors(form) -> list[str]:
+    """Errors named by the field's label ("回复内容: 这个字段是必填项。"), not by its code name."""
+    out = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = field.label if field is not None and field.label else None
+        out.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return out
+
+
 @login_required
 @require_POST
 def act(request, ticket_id: str, action: str):
@@ -167,13 +177,13 @@ def act(request, ticket_id: str, action: str):
             if form_class is not None:
                 form = form_class(request.POST)
                 if not form.is_valid():
-                    raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
+                    raise ValidationError(_field_errors(form))
                 data = form.cleaned_data
             call(case, data, user)
         elif action == "transfer":
             form = TransferForm(request.POST, case.team.agents.all())
             if not form.is_valid():
-                raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
+                raise ValidationError(_field_errors(form))
             to = _agent_of_team(case, form.cleaned_data["agent"])
             actions.transfer(
                 case, to, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"], by=user
@@ -181,11 +191,11 @@ def act(request, ticket_id: str, action: str):
         elif action == "assign":
             form = AssignForm(request.POST, case.team.agents.all())
             if not form.is_valid():
-                raise ValidationError([f"{k}: {' '.join(v)}" for k, v in form.errors.items()])
+                raise ValidationError(_field_errors(form))
             actions.assign(case, _agent_of_team(case, form.cleaned_data["agent"]), by=user)
         elif action == "shirking":
             moved = get_object_or_404(case.transfers, pk=request.POST.get("transfer"))
-            actions.confirm_shirking(moved.pk, by=user)
+            actions.confirm_shirking(moved.pk, request.POST.get("note", ""), by=user)
         else:
             raise Http404
     except PermissionDenied:

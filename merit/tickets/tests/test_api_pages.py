@@ -136,7 +136,9 @@ def test_pages_open_a_case_and_act_with_csrf(desk):
     case.refresh_from_db()
     assert case.first_response_at is not None and case.status == "open"
     r = client.post(f"/desk/{case.ticket_id}/wait/", {"text": "", "csrfmiddlewaretoken": token}, follow=True)
-    assert "text" in r.content.decode() and Case.objects.get(pk=case.pk).status == "open"  # refused, kept
+    # refused in words (the field's label, not its code name "text"), and the case kept as it was
+    assert "内容: 这个字段是必填项。" in r.content.decode() and "text:" not in r.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "open"
 
 
 def test_survey_page_needs_no_sign_in_and_takes_one_answer(desk):

@@ -141,10 +141,13 @@ def test_confirmed_shirking_is_an_incident_of_the_agent_who_handed_on(desk):
     moved = case.transfers.get()
     assert moved.self_initiated
     with pytest.raises(PermissionDenied):
-        actions.confirm_shirking(moved.pk, by=wang.user)
-    actions.confirm_shirking(moved.pk, by=user(desk, "sup1"))
+        actions.confirm_shirking(moved.pk, "x", by=wang.user)
+    with pytest.raises(actions.ValidationError):  # a person's judgement needs its reason
+        actions.confirm_shirking(moved.pk, "  ", by=user(desk, "sup1"))
+    actions.confirm_shirking(moved.pk, "投诉单本人可处理，转出无正当理由", by=user(desk, "sup1"))
     incident = Incident.objects.get(incident_id=f"X{moved.pk:08d}")
     assert (incident.agent_id, incident.kind) == ("li", "shirking")
+    assert incident.note.endswith("认定理由 投诉单本人可处理，转出无正当理由")
     assert Ticket.objects.get(ticket_id=case.ticket_id).transfers == 1
 
 
