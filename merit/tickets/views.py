@@ -11,12 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from merit.api.actions import Conflict
-from merit.org.access import NONE, scope_of, visible_teams
+from merit.org.access import NONE, OWN, scope_of, visible_teams
 from merit.tickets import access, actions, clock, queries
 from merit.tickets.forms import (
     AssignForm,
@@ -52,6 +53,10 @@ def queue(request, which: str = "mine"):
     scope = scope_of(user)
     if scope.kind == NONE:
         raise Http404
+    if which == "mine" and scope.kind != OWN:
+        # supervisors, HR and admins hold no cases: they work from the team queue
+        query = request.GET.urlencode()
+        return redirect(reverse("tickets:team") + (f"?{query}" if query else ""))
     now = timezone.now()
     teams = list(visible_teams(user))
     form = QueueFilter(request.GET, teams)

@@ -165,3 +165,16 @@ def test_periodic_sweep_is_queued_once_on_the_worker(desk):
     schedule_next()
     schedule_next()
     assert DBTaskResult.objects.filter(task_path=sla_sweep_task.module_path, status="READY").count() == 1
+
+
+def test_the_desk_opens_where_each_role_works(desk):
+    def get(who, path):
+        c = Client()
+        c.force_login(desk.users[who], backend="django.contrib.auth.backends.ModelBackend")
+        return c.get(path)
+
+    # a supervisor holds no cases: /desk/ opens the team queue, filters kept
+    r = get("sup1", "/desk/?status=all")
+    assert r.status_code == 302 and r["Location"] == "/desk/team/?status=all"
+    assert get("sup1", "/desk/").status_code == 302
+    assert get("li", "/desk/").status_code == 200  # an agent's own cases
