@@ -81,6 +81,30 @@ def _users() -> list[DemoUser]:
     return users
 
 
+# What the demo's HR keeps in the admin pages: the organisation (teams, agents, shifts, the working-day
+# calendar) and the desk's set-up (teams' hours, SLA targets, skills, absences). Not users, memberships
+# or anything of the audit trail: HR gives no one a role there (docs/web.md).
+HR_ADMIN_MODELS = {
+    "org": ("team", "agent", "shift", "calendarday"),
+    "tickets": ("deskteam", "slatarget", "agentskill", "absence"),
+}
+
+
+def _hr_group():
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name="人力资源 HR")
+    perms = Permission.objects.filter(
+        content_type__app_label__in=HR_ADMIN_MODELS,
+        content_type__model__in=[m for models in HR_ADMIN_MODELS.values() for m in models],
+        codename__regex=r"^(view|add|change)_",
+    )
+    group.permissions.set(
+        [p for p in perms if p.content_type.model in HR_ADMIN_MODELS[p.content_type.app_label]]
+    )
+    return group
+
+
 def _create_users(users: list[DemoUser]) -> None:
     from django.contrib.auth import get_user_model
     from django.db import transaction
@@ -103,6 +127,8 @@ def _create_users(users: list[DemoUser]) -> None:
             )
             if u.agent_id:
                 Agent.objects.filter(agent_id=u.agent_id).update(user=user)
+            if u.role == "hr":
+                user.groups.add(_hr_group())
 
 
 def prepare(data_dir: Path, today: date | None = None) -> list[DemoUser]:

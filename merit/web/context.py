@@ -73,7 +73,8 @@ def navigation(request) -> list[NavItem]:
         links.append(("ingest:list", _("Imports")))
     if scope.is_manager:
         links.append(("api:openapi-view", _("API docs")))
-    if user.is_staff:
+    if user.is_staff and (user.is_superuser or user.get_all_permissions()):
+        # staff without a single model permission would find only "no permission" there
         links.append(("admin:index", _("Admin")))
     items = []
     for name, label in links:

@@ -93,6 +93,12 @@ def test_demo_loads_the_shop_once_and_every_printed_user_signs_in(tmp_path):
     assert provisional.filter(policy_version__policy_id=DEMO_POLICY).count() == 30
     assert provisional.filter(policy_version__policy_id=SCORECARD_POLICY).count() == 10
 
+    # HR keeps the organisation and the desk's set-up in the admin pages, but gives no one a role there
+    hr_user = get_user_model().objects.get(username="hr")
+    assert hr_user.has_perm("org.change_agent") and hr_user.has_perm("tickets.change_slatarget")
+    assert not hr_user.has_perm("org.change_membership") and not hr_user.has_perm("auth.change_user")
+    assert not hr_user.has_perm("org.delete_agent")
+
     # The procedure under way: a notice waiting for its agent, a bonus in effect, prizes in the shop.
     from merit.discipline.models import Notice, Proposal
     from merit.shop.models import Prize
