@@ -114,7 +114,27 @@ def run_list(request):
     if scope.kind == OWN:
         page = Paginator(current_results(request.user), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
         return render(request, "assessment/my_results.html", {"page": page})
-    return _list(request, RunForm(initial={"first_period": _previous_month()}))
+    return _list(
+        request, RunForm(initial=_correction_initial(request) or {"first_period": _previous_month()})
+    )
+
+
+def _correction_initial(request) -> dict | None:
+    """``?corrects=N`` (the link on a published run whose facts changed): the form filled to correct it."""
+    try:
+        pk = int(request.GET.get("corrects") or 0)
+    except ValueError:
+        return None
+    run = visible_runs(request.user).filter(pk=pk, state=RunState.PUBLISHED).first() if pk else None
+    if run is None:
+        return None
+    return {
+        "policy_id": run.policy_version.policy_id,
+        "version": run.policy_version.version,
+        "first_period": run.first_period,
+        "last_period": run.last_period,
+        "corrects": run.pk,
+    }
 
 
 def _list(request, form: RunForm | None, status: int = 200):
@@ -211,8 +231,19 @@ def run_detail(request, pk: int):
         "reject_form": RejectForm(),
         "corrected_by": superseded_by(run) if run.state == RunState.PUBLISHED else None,
         "reviewer": actions.may_review(request.user),
+        "facts_changed": _facts_changed(run, request.user),
     }
     return render(request, "assessment/detail.html", context)
+
+
+def _facts_changed(run: Run, user) -> list:
+    """Imports that changed rows of a published run's months after it was published (reviewers only:
+    the run's results stay as published, a correction run is theirs to start)."""
+    from merit.ingest.queries import imports_changing
+
+    if run.state != RunState.PUBLISHED or not actions.may_review(user):
+        return []
+    return imports_changing(run)
 
 
 @login_required

@@ -17,8 +17,9 @@ import json
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -48,11 +49,36 @@ class TableCounts:
     unchanged: int = 0
 
 
+SAMPLE_ROWS = 5  # changed rows kept per table to show an import's changes side by side
+
+
+@dataclass
+class Changes:
+    """What a write changes beyond its counts: the first ``limit`` changed rows of each table, each
+    ``{"key": {column: value}, "changes": [{"column", "before", "after"}]}`` (only the columns that
+    change; values as text, timestamps in Asia/Shanghai), and the months of the fact rows it inserted or
+    changed (``{table: ["YYYY-MM", …]}``)."""
+
+    limit: int = SAMPLE_ROWS
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+    months: dict[str, list[str]] = field(default_factory=dict)
+
+    def wanted(self, table: str) -> int:
+        return self.limit - len(self.rows.get(table, ()))
+
+    def add(self, table: str, rows: list[dict]) -> None:
+        self.rows.setdefault(table, []).extend(rows[: self.wanted(table)])
+
+
 # ---- in ----------------------------------------------------------------------------------------
 
 
 def write_tables(
-    con, tables: list[str], batch: int | None, progress: Callable[[str, int, int], None] | None = None
+    con,
+    tables: list[str],
+    batch: int | None,
+    progress: Callable[[str, int, int], None] | None = None,
+    changes: Changes | None = None,
 ) -> dict[str, TableCounts]:
     """Write the relations ``tables`` of the DuckDB connection ``con`` (named like the tables, typed as
     ``merit.engine.tables.TYPE_SQL``) to the database. Agents and teams go to ``org``; the others to
@@ -62,7 +88,8 @@ def write_tables(
     (and get ``batch``), identical rows are left alone (counted as unchanged). Nothing is deleted. Runs
     inside the caller's transaction (a savepoint of its own when there is one): all or nothing. Raises
     :class:`PackageError` when a value cannot be stored (too long for its column, an unknown team or
-    agent), before anything is written."""
+    agent), before anything is written. ``changes``, when given, collects a sample of the changed rows
+    (values before and after) and the months of the fact rows written: an import's preview shows them."""
     unknown = [t for t in tables if t not in T.TABLES]
     if unknown:
         raise ValueError(f"unknown tables: {', '.join(unknown)}")
@@ -73,16 +100,18 @@ def write_tables(
         d = dialect_for(connection)
         stages: list[str] = []
         if "teams" in wanted:
-            counts["teams"] = _write_teams(con, d, stages, progress)
+            counts["teams"] = _write_teams(con, d, stages, progress, changes)
         if "agents" in wanted:
-            counts["agents"] = _write_agents(con, d, stages, progress)
+            counts["agents"] = _write_agents(con, d, stages, progress, changes)
         if "teams" in wanted:
             _set_leads(d)
         if any(t in FACT_TABLES for t in wanted):
             known = {a for (a,) in d.fetchall("SELECT agent_id FROM org_agent")}
             for name in wanted:
                 if name in FACT_TABLES:
-                    counts[name] = _write_facts(con, d, name, batch, known, stages, progress)
+                    counts[name] = _write_facts(con, d, name, batch, known, stages, progress, changes)
+                    if changes is not None and batch is not None:
+                        changes.months[name] = _months_written(d, name, batch)
         # on failure the rollback takes the staging tables away with everything else
         for stage in stages:
             d.drop_stage(stage)
@@ -117,7 +146,9 @@ def _count(con, rel: str) -> int:
     return con.execute(f"SELECT count(*) FROM {q(rel)}").fetchall()[0][0]
 
 
-def _write_facts(con, d: Dialect, name: str, batch, known: set[str], stages, progress) -> TableCounts:
+def _write_facts(
+    con, d: Dialect, name: str, batch, known: set[str], stages, progress, changes: Changes | None = None
+) -> TableCounts:
     table = T.TABLES[name]
     target = FACT_MODELS[name]._meta.db_table
     total = _count(con, name)
@@ -143,6 +174,8 @@ def _write_facts(con, d: Dialect, name: str, batch, known: set[str], stages, pro
         if statements.fresh_check and not d.fetchall(statements.fresh_check):
             ins, upd = max(0, d.execute(statements.insert)), 0
         else:
+            if changes is not None and changes.wanted(name) > 0:
+                changes.add(name, _changed_facts(d, table, target, stage, cols, changes.wanted(name)))
             ins, upd = d.upsert(statements.upsert, target)
         if statements.null_key_update:
             upd += max(0, d.execute(statements.null_key_update))
@@ -235,11 +268,25 @@ def _load_whole(con, d: Dialect, stage: str, cols: list[StageColumn], name: str,
     return n
 
 
-def _write_teams(con, d: Dialect, stages, progress) -> TableCounts:
+def _write_teams(con, d: Dialect, stages, progress, changes: Changes | None = None) -> TableCounts:
     total = _count(con, "teams")
     if progress:
         progress("teams", 0, total)
     _load_whole(con, d, TEAM_STAGE, _stage_columns(T.TABLES["teams"]), "teams", stages)
+    if changes is not None:
+        before_after = [("name", "t.name", "s.name"), ("lead_agent_id", "la.agent_id", "s.lead_agent_id")]
+        changes.add(
+            "teams",
+            _changed_rows(
+                d,
+                "teams",
+                ["team_id"],
+                before_after,
+                f"{TEAM_STAGE} AS s JOIN org_team AS t ON t.team_id = s.team_id "
+                "LEFT JOIN org_agent AS la ON la.id = t.lead_id",
+                changes.wanted("teams"),
+            ),
+        )
     # Counted before writing: a team is updated when its name or its lead changes (two statements).
     changed = d.differ("(t.name, la.agent_id)", "(s.name, s.lead_agent_id)")
     ins, upd = d.fetchall(
@@ -287,7 +334,7 @@ AGENT_TARGET = {  # package column → the org_agent column it fills, and how
 }
 
 
-def _write_agents(con, d: Dialect, stages, progress) -> TableCounts:
+def _write_agents(con, d: Dialect, stages, progress, changes: Changes | None = None) -> TableCounts:
     table = T.TABLES["agents"]
     cols = [
         StageColumn(c.name, c.type, AGENT_BONUS_DECIMAL if c.name == "base_bonus" else (18, 4))
@@ -303,6 +350,25 @@ def _write_agents(con, d: Dialect, stages, progress) -> TableCounts:
     )
     if missing:
         raise PackageError([Problem("agents", None, "team_id", team, R_UNKNOWN_TEAM) for _, team in missing])
+    if changes is not None:
+        before_after = [
+            (c.name, "ot.team_id" if c.name == "team_id" else f"t.{c.name}", AGENT_TARGET[c.name][1])
+            for c in cols
+            if c.name != "agent_id"
+        ]
+        before_after = [(n, b, "s.team_id" if n == "team_id" else a) for n, b, a in before_after]
+        changes.add(
+            "agents",
+            _changed_rows(
+                d,
+                "agents",
+                ["agent_id"],
+                before_after,
+                f"{AGENT_STAGE} AS s JOIN org_agent AS t ON t.agent_id = s.agent_id "
+                "JOIN org_team AS ot ON ot.id = t.team_id",
+                changes.wanted("agents"),
+            ),
+        )
     targets = [AGENT_TARGET[c.name] for c in cols]
     rest = [(col, value) for col, value in targets if col != "agent_id"]
     changed = d.differ(
@@ -320,6 +386,89 @@ def _write_agents(con, d: Dialect, stages, progress) -> TableCounts:
     if progress:
         progress("agents", total, total)
     return TableCounts(read=total, inserted=ins, updated=upd, unchanged=total - ins - upd)
+
+
+# -- what a write changes: a sample, side by side, and the months it touches --------------------
+
+
+def _changed_facts(d: Dialect, table: T.Table, target: str, stage: str, cols, n: int) -> list[dict]:
+    """Up to ``n`` staged rows that would change a stored row (same natural key, other values)."""
+    rest = [c for c in cols if c.name not in table.key]
+    joined = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in table.key)
+    before_after = [(c.name, f"t.{q(c.name)}", d.target_value(c, f"s.{q(c.name)}")) for c in rest]
+    return _changed_rows(
+        d, table.name, list(table.key), before_after, f"{stage} AS s JOIN {target} AS t ON {joined}", n
+    )
+
+
+def _changed_rows(d: Dialect, name: str, key: list[str], before_after, source: str, n: int) -> list[dict]:
+    """Rows of ``source`` where some ``(column, before SQL, after SQL)`` differs: the key and the
+    columns that change, before and after, as text."""
+    if n <= 0 or not before_after:
+        return []
+    table = T.TABLES[name]
+    flags = [f"CASE WHEN {d.differ(b, a)} THEN 1 ELSE 0 END" for _, b, a in before_after]
+    values = [f"{b}, {a}" for _, b, a in before_after]
+    where = " OR ".join(d.differ(b, a) for _, b, a in before_after)
+    keys = ", ".join(f"s.{q(k)}" for k in key)
+    sql = f"SELECT {keys}, {', '.join(flags)}, {', '.join(values)} FROM {source} WHERE {where} ORDER BY {keys} LIMIT {int(n)}"
+    out = []
+    for row in d.fetchall(sql):
+        k = len(key)
+        marks = row[k : k + len(before_after)]
+        pairs = row[k + len(before_after) :]
+        out.append(
+            {
+                "key": {col: _shown(table.column(col).type, v) for col, v in zip(key, row[:k], strict=True)},
+                "changes": [
+                    {
+                        "column": col,
+                        "before": _shown(table.column(col).type, pairs[2 * i]),
+                        "after": _shown(table.column(col).type, pairs[2 * i + 1]),
+                    }
+                    for i, (col, _, _) in enumerate(before_after)
+                    if marks[i]
+                ],
+            }
+        )
+    return out
+
+
+SHANGHAI_OFFSET = timedelta(hours=8)  # Asia/Shanghai: no daylight saving since 1991
+
+
+def _shown(type_: str, v) -> str | None:
+    """A stored value as text for people: timestamps in Asia/Shanghai, numbers without trailing zeros,
+    booleans as true/false (SQLite gives 0/1)."""
+    if v is None:
+        return None
+    if type_ == T.TIMESTAMP:
+        if isinstance(v, str):
+            v = datetime.fromisoformat(v)
+        if isinstance(v, datetime):
+            if v.tzinfo is None:
+                v = v.replace(tzinfo=UTC)
+            return (v.astimezone(UTC) + SHANGHAI_OFFSET).strftime("%Y-%m-%d %H:%M:%S")
+    if type_ == T.DATE and isinstance(v, date | datetime):
+        return v.strftime("%Y-%m-%d")
+    if type_ == T.BOOL:
+        return "true" if v in (True, 1, "1", "t", "true") else "false"
+    if type_ == T.DECIMAL or isinstance(v, float | Decimal):
+        text = format(Decimal(str(v)).normalize(), "f")
+        return text
+    return str(v)
+
+
+def _months_written(d: Dialect, name: str, batch: int) -> list[str]:
+    """The months of the rows of fact table ``name`` that carry ``batch``: those this write inserted
+    or changed (an identical row keeps the import that wrote it before)."""
+    table = T.TABLES[name]
+    if not table.time:
+        return []
+    target = FACT_MODELS[name]._meta.db_table
+    month = d.month_of(table.column(table.time).type, q(table.time))
+    rows = d.fetchall(f"SELECT DISTINCT {month} FROM {target} WHERE batch = {int(batch)} ORDER BY 1")
+    return [m for (m,) in rows if m]
 
 
 # -- values the database cannot hold -------------------------------------------------------------

@@ -89,6 +89,10 @@ class Dialect(ABC):
         """The staged value ``ref`` as the real table stores it."""
         return ref
 
+    @abstractmethod
+    def month_of(self, type_: str, ref: str) -> str:
+        """The month (``YYYY-MM``, Asia/Shanghai for timestamps) of a stored value of column type ``type_``."""
+
     def create_stage(self, stage: str, cols: list[StageColumn]) -> None:
         body = ", ".join(f"{q(c.name)} {self.stage_type(c)}" for c in cols)
         self.execute(f"DROP TABLE IF EXISTS {stage}")
@@ -159,6 +163,13 @@ class Postgres(Dialect):
     def target_value(self, col: StageColumn, ref: str) -> str:
         return f"({ref} AT TIME ZONE 'UTC')" if col.type == T.TIMESTAMP else ref
 
+    def month_of(self, type_: str, ref: str) -> str:
+        if type_ == T.TIMESTAMP:
+            return f"to_char({ref} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+        if type_ == T.DATE:
+            return f"to_char({ref}, 'YYYY-MM')"
+        return ref
+
     def clear_stage(self, stage: str) -> None:
         self.execute(f"TRUNCATE {stage}")
 
@@ -220,6 +231,13 @@ class Sqlite(Dialect):
         if col.type == T.BOOL:
             return f"CAST({c} AS TINYINT)"
         return c
+
+    def month_of(self, type_: str, ref: str) -> str:
+        if type_ == T.TIMESTAMP:  # stored as UTC text; Asia/Shanghai keeps +8 all year
+            return f"strftime('%Y-%m', {ref}, '+8 hours')"
+        if type_ == T.DATE:
+            return f"substr({ref}, 1, 7)"
+        return ref
 
     def clear_stage(self, stage: str) -> None:
         self.execute(f"DELETE FROM {stage}")

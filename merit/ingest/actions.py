@@ -50,7 +50,13 @@ logger = logging.getLogger(__name__)
 ALLOWED_SUFFIXES = (".zip", ".xlsx", ".csv", ".parquet")
 MAX_FILES = 50
 ORG_TABLES = ("agents", "teams")
-DONE_STATES = (ImportState.SUCCEEDED, ImportState.FAILED, ImportState.DUPLICATE)
+DONE_STATES = (
+    ImportState.SUCCEEDED,
+    ImportState.FAILED,
+    ImportState.DUPLICATE,
+    ImportState.PREVIEWED,
+    ImportState.DISCARDED,
+)
 
 # Stages saved on Import.stage (the pages and the API show their labels: merit.ingest.views.STAGES).
 QUEUED, UNPACKING, READING, VALIDATING, WRITING, DONE = (
@@ -80,7 +86,7 @@ def may_import(user) -> bool:
 # ---- submit ------------------------------------------------------------------------------------
 
 
-def submit_import(user, files, profile: str = "", *, enqueue: bool = True) -> Import:
+def submit_import(user, files, profile: str = "", *, enqueue: bool = True, preview: bool = False) -> Import:
     """Store an upload and queue its import.
 
     ``files``: Django ``UploadedFile`` objects or ``(name, bytes)`` / ``(name, path)`` pairs — a zip of
@@ -88,7 +94,9 @@ def submit_import(user, files, profile: str = "", *, enqueue: bool = True) -> Im
     import and ``ValidationError`` (a clear message) for an empty, too large or unsupported upload or
     an unknown profile. The same files (and profile) as an earlier successful import give an Import in
     state DUPLICATE that points at it; nothing is queued. ``enqueue=False`` leaves a new import queued
-    for the caller to run (``run_import``), as ``merit import`` does.
+    for the caller to run (``run_import``), as ``merit import`` does. ``preview=True``: the import is
+    checked and what it would change is shown (state PREVIEWED); nothing is applied until
+    :func:`confirm_import`.
     """
     if not may_import(user):
         raise PermissionDenied(_("Only HR, admins and supervisors may import data."))
@@ -119,6 +127,7 @@ def submit_import(user, files, profile: str = "", *, enqueue: bool = True) -> Im
     common = dict(
         created_by=user,
         source_name=source_name[:255],
+        preview_first=preview,
         file_sha256=sha,
         stored_path=str(stored.relative_to(Path(settings.MEDIA_ROOT))),
         profile=profile,
@@ -142,6 +151,51 @@ def submit_import(user, files, profile: str = "", *, enqueue: bool = True) -> Im
         if enqueue:
             transaction.on_commit(lambda: enqueue_import(row.pk))
     return row
+
+
+def confirm_import(user, imp: Import, *, enqueue: bool = True) -> Import:
+    """Apply a previewed import: queued again, to make exactly the changes its preview showed (if the
+    data in merit changed since, nothing is applied and the import fails saying so). The uploader, or HR
+    and admins, may confirm; raises ``ValidationError`` when the import is not awaiting confirmation."""
+    from merit.audit.log import record
+
+    _may_decide(user, imp)
+    with transaction.atomic():
+        now = timezone.now()
+        done = Import.objects.filter(pk=imp.pk, state=ImportState.PREVIEWED).update(
+            state=ImportState.QUEUED, stage=QUEUED, progress=0, confirmed_by=user, confirmed_at=now
+        )
+        if not done:
+            raise ValidationError(_("This import is not awaiting confirmation."))
+        record(user, "ingest.import.confirm", imp, detail={"previewed": imp.previewed_summary})
+        if enqueue:
+            transaction.on_commit(lambda: enqueue_import(imp.pk))
+    imp.refresh_from_db()
+    return imp
+
+
+def discard_import(user, imp: Import) -> Import:
+    """Drop a previewed import: nothing of it is applied (its stored file stays, as every upload's)."""
+    from merit.audit.log import record
+
+    _may_decide(user, imp)
+    with transaction.atomic():
+        done = Import.objects.filter(pk=imp.pk, state=ImportState.PREVIEWED).update(
+            state=ImportState.DISCARDED, finished_at=timezone.now()
+        )
+        if not done:
+            raise ValidationError(_("This import is not awaiting confirmation."))
+        record(user, "ingest.import.discard", imp)
+    imp.refresh_from_db()
+    return imp
+
+
+def _may_decide(user, imp: Import) -> None:
+    """The uploader (while they may import) or HR and admins decide on a preview."""
+    if not may_import(user):
+        raise PermissionDenied(_("Only HR, admins and supervisors may import data."))
+    if imp.created_by_id != user.pk and not access.scope_of(user).is_manager:
+        raise PermissionDenied(_("Only the uploader, HR or an admin may confirm this import."))
 
 
 def _check_profile(name: str) -> None:
@@ -302,7 +356,18 @@ def fail_interrupted_imports() -> int:
     return len(interrupted)
 
 
-def _finish(imp: Import, state, *, problems=(), total=None, notices=None, summary=None, error="", dup=None):
+def _finish(
+    imp: Import,
+    state,
+    *,
+    problems=(),
+    total=None,
+    notices=None,
+    summary=None,
+    error="",
+    dup=None,
+    **extra,
+):
     rows = [
         {"table": p.table, "row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
         for p in problems
@@ -322,7 +387,7 @@ def _finish(imp: Import, state, *, problems=(), total=None, notices=None, summar
         fields["summary"] = summary
     if dup is not None:
         fields["duplicate_of"] = dup
-    Import.objects.filter(pk=imp.pk).update(**fields)
+    Import.objects.filter(pk=imp.pk).update(**fields, **extra)
 
 
 def _process(imp: Import, work: Path, progress: _Progress) -> None:
@@ -391,19 +456,52 @@ def _process(imp: Import, work: Path, progress: _Progress) -> None:
         progress.save(50, WRITING)
         progress.writing(totals)
         from merit.audit.log import record
-        from merit.facts.io import write_tables
+        from merit.facts.io import Changes, write_tables
 
+        previewing = imp.preview_first and imp.confirmed_at is None
+        changes = Changes()
         try:
             with transaction.atomic():
-                counts = write_tables(pkg.con, uploaded, batch=imp.pk, progress=progress.during_write)
+                counts = write_tables(
+                    pkg.con, uploaded, batch=imp.pk, progress=progress.during_write, changes=changes
+                )
                 summary = {t: asdict(c) if not isinstance(c, dict) else c for t, c in counts.items()}
-                detail = {"file_sha256": imp.file_sha256, "tables": summary}
-                record(user, "ingest.import.apply", imp, detail=detail)
+                if previewing:
+                    # what it would do, measured by doing it, then undone: nothing of a preview stays
+                    transaction.set_rollback(True)
+                else:
+                    if imp.preview_first and summary != imp.previewed_summary:
+                        raise _Failed([_stale_preview(imp.previewed_summary, summary)], notices=notices)
+                    detail = {"file_sha256": imp.file_sha256, "tables": summary, "months": changes.months}
+                    record(user, "ingest.import.apply", imp, detail=detail)
         except PackageError as e:
             raise _Failed(_team_reasons(e.problems, scope), total=e.total, notices=notices) from None
     finally:
         pkg.con.close()
-    _finish(imp, ImportState.SUCCEEDED, summary=summary, notices=notices)
+    found = {"changes": changes.rows, "months": changes.months}
+    if previewing:
+        _finish(
+            imp, ImportState.PREVIEWED, summary=summary, notices=notices, previewed_summary=summary, **found
+        )
+    else:
+        _finish(imp, ImportState.SUCCEEDED, summary=summary, notices=notices, **found)
+
+
+def _stale_preview(previewed: dict, now: dict) -> Problem:
+    """The data in merit changed between the preview and its confirmation: say which table differs."""
+    tables = sorted(t for t in set(previewed) | set(now) if previewed.get(t) != now.get(t))
+    parts = []
+    for t in tables:
+        p, n = previewed.get(t) or {}, now.get(t) or {}
+        parts.append(
+            f"{t}: previewed {p.get('inserted', 0)} new and {p.get('updated', 0)} changed, "
+            f"now {n.get('inserted', 0)} new and {n.get('updated', 0)} changed"
+        )
+    reason = (
+        "the data in merit changed since the preview (" + "; ".join(parts) + "): nothing was applied; "
+        "upload the file again to see a new preview"
+    )
+    return Problem(PACKAGE, None, None, None, reason)
 
 
 def _shown_notices(notices: list[str]) -> list[str]:

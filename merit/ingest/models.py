@@ -12,6 +12,8 @@ class ImportState(models.TextChoices):
     SUCCEEDED = "succeeded", "已导入 imported"
     FAILED = "failed", "未导入 rejected"  # bad rows or a refused file: nothing applied
     DUPLICATE = "duplicate", "重复文件 already imported"  # same file hash as an earlier import: no-op
+    PREVIEWED = "previewed", "待确认 awaiting confirmation"  # checked, nothing applied: see what it would do
+    DISCARDED = "discarded", "已放弃 discarded"  # a preview not confirmed: nothing applied
 
 
 class Import(models.Model):
@@ -41,6 +43,23 @@ class Import(models.Model):
     problem_count = models.PositiveIntegerField(default=0)
     notices = models.JSONField("提示 notices", default=list, blank=True)
     error = models.TextField("错误 error", blank=True)
+    # A preview first: the import is checked and its changes shown (state PREVIEWED), applied only when
+    # confirmed. The counts of the preview are kept: the apply must make exactly these (docs/imports.md).
+    preview_first = models.BooleanField("先预览 preview first", default=False)
+    previewed_summary = models.JSONField("预览汇总 previewed summary", default=dict, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人 confirmed by",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField("确认时间 confirmed", null=True, blank=True)
+    # {"tickets": [{"key": {...}, "changes": [{"column", "before", "after"}]}, ...]} — a sample per table
+    changes = models.JSONField("变更示例 changed rows", default=dict, blank=True)
+    # {"tickets": ["2026-03", ...]} — the months of the fact rows it inserted or changed (would, in a preview)
+    months = models.JSONField("涉及月份 months", default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -20,14 +20,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from merit.engine.export import safe_text
 from merit.ingest import actions
 from merit.ingest.forms import UploadForm
 from merit.ingest.models import Import, ImportState
-from merit.ingest.queries import visible_imports
+from merit.ingest.queries import months_of, published_runs_touched, visible_imports
 
 PROBLEMS_PER_PAGE = 100
 IMPORTS_PER_PAGE = 50
@@ -46,6 +46,8 @@ STATE_LABELS = {
     ImportState.SUCCEEDED: gettext_lazy("Imported"),
     ImportState.FAILED: gettext_lazy("Rejected, nothing applied"),
     ImportState.DUPLICATE: gettext_lazy("Already imported"),
+    ImportState.PREVIEWED: gettext_lazy("Preview: awaiting confirmation"),
+    ImportState.DISCARDED: gettext_lazy("Discarded, nothing applied"),
 }
 
 
@@ -129,7 +131,7 @@ def _upload(request, limit: _UploadLimit | None):
     if form.is_valid():
         try:
             imp = actions.submit_import(
-                request.user, form.cleaned_data["files"], form.cleaned_data["profile"]
+                request.user, form.cleaned_data["files"], form.cleaned_data["profile"], preview=True
             )
         except ValidationError as e:
             form.add_error("files", e)
@@ -151,8 +153,40 @@ def import_detail(request, pk: int):
         for t, c in (imp.summary or {}).items()
     ]
     totals = {k: sum(r[k] for r in summary) for k in ("read", "inserted", "updated", "unchanged")}
-    context = _context(imp) | {"page": page, "summary": summary, "totals": totals}
+    months = sorted(months_of(imp))
+    runs = (
+        published_runs_touched(set(months))
+        if imp.state in (ImportState.PREVIEWED, ImportState.SUCCEEDED)
+        else []
+    )
+    context = _context(imp) | {
+        "page": page,
+        "summary": summary,
+        "totals": totals,
+        "changes": [(t, rows) for t, rows in (imp.changes or {}).items() if rows],
+        "months": months,
+        "published_runs": runs,
+        "may_confirm": imp.state == ImportState.PREVIEWED,
+    }
     return render(request, "ingest/detail.html", context)
+
+
+@login_required
+@require_POST
+def import_decide(request, pk: int, decision: str):
+    """Confirm a preview (apply it) or discard it."""
+    _importer(request)
+    imp = get_object_or_404(visible_imports(request.user), pk=pk)
+    try:
+        if decision == "confirm":
+            actions.confirm_import(request.user, imp)
+            messages.success(request, _("Confirmed: the import is being applied."))
+        else:
+            actions.discard_import(request.user, imp)
+            messages.info(request, _("Discarded: nothing was applied."))
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    return redirect("ingest:detail", pk=imp.pk)
 
 
 @login_required

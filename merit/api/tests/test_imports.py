@@ -63,10 +63,44 @@ def test_the_answer_links_to_the_status_and_the_report(as_user):
     assert body["links"] == {
         "self": f"/api/imports/{body['id']}",
         "problems": f"/api/imports/{body['id']}/problems",
+        "confirm": f"/api/imports/{body['id']}/confirm",
+        "discard": f"/api/imports/{body['id']}/discard",
     }
     status = api.get(body["links"]["self"]).json()
     assert (status["id"], status["state"], status["progress"]) == (body["id"], "queued", 0)
     assert status["created_at"].endswith("+08:00")
+
+
+def test_a_dry_run_previews_then_the_confirm_step_applies(as_user):
+    from merit.facts.models import Ticket
+
+    api = as_user("hr")
+    run_import(upload(api, tickets_csv(rows=3)).json()["id"])  # tickets 1–3 applied at once
+    body = upload(api, tickets_csv(rows=5), dry_run="true").json()
+    run_import(body["id"])  # what the background worker does
+    status = api.get(body["links"]["self"]).json()
+    assert status["state"] == "previewed"
+    assert status["summary"]["tickets"] == {"read": 5, "inserted": 2, "updated": 0, "unchanged": 3}
+    assert status["months"] == {"tickets": ["2026-03"]}
+    assert status["published_runs"] == [] and status["confirmed_by"] is None
+    assert Ticket.objects.count() == 3
+
+    sup = as_user("sup2")  # not the uploader, not HR: may not confirm HR's import (not even see it)
+    assert sup.post(body["links"]["confirm"]).status_code == 404
+    confirmed = api.post(body["links"]["confirm"])
+    assert confirmed.status_code == 202, confirmed.content
+    assert (confirmed.json()["state"], confirmed.json()["confirmed_by"]) == ("queued", "hr")
+    assert api.post(body["links"]["confirm"]).status_code == 409  # once
+    run_import(body["id"])
+    done = api.get(body["links"]["self"]).json()
+    assert (done["state"], done["summary"]["tickets"]["inserted"]) == ("succeeded", 2)
+    assert Ticket.objects.count() == 5
+
+    other = upload(api, tickets_csv(rows=2, first=10), dry_run="true").json()
+    run_import(other["id"])
+    discarded = api.post(other["links"]["discard"])
+    assert (discarded.status_code, discarded.json()["state"]) == (200, "discarded")
+    assert Ticket.objects.count() == 5
 
 
 def test_a_rejected_import_reports_every_bad_row_page_by_page(as_user):

@@ -23,7 +23,7 @@ from merit.api.tests.conftest import (
     make_fact,
 )
 from merit.facts.models import FACT_MODELS
-from merit.ingest.models import Import
+from merit.ingest.models import Import, ImportState
 from merit.org.models import Agent, Membership, Team
 
 pytestmark = pytest.mark.django_db
@@ -225,6 +225,24 @@ def test_import_detail_and_problems(as_user, uploads, who):
     expected = read_status(who, visible_imports(who), IMPORTS_BY)
     assert detail == expected
     assert problems == expected
+
+
+@pytest.mark.parametrize("who", USERS)
+def test_import_confirm_and_discard(as_user, uploads, world, who):
+    """Previews: the uploader (while they may import: not li, an agent), HR and admins decide; others get
+    404 (out of scope); nothing is applied by a refused request."""
+    for row in uploads.values():
+        row.state, row.preview_first = ImportState.PREVIEWED, True
+        row.save()
+    api = as_user(who)
+    discard = {k: api.post(f"/api/imports/{row.pk}/discard").status_code for k, row in uploads.items()}
+    assert discard == write_status(who, visible_imports(who), IMPORTS_BY, allowed=who != "li")
+    states = {k: Import.objects.get(pk=row.pk).state for k, row in uploads.items()}
+    assert states == {k: "discarded" if discard[k] == 200 else "previewed" for k in IMPORTS_BY}
+    again = {k: api.post(f"/api/imports/{row.pk}/confirm").status_code for k, row in uploads.items()}
+    assert {k: again[k] for k in IMPORTS_BY if discard[k] == 200} == {
+        k: 409 for k in IMPORTS_BY if discard[k] == 200
+    }  # discarded: no longer awaiting confirmation
 
 
 # ------------------------------------------------------------------------------------------- facts

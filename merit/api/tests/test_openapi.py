@@ -30,6 +30,8 @@ ENDPOINTS = {
     ("post", "/api/imports"),
     ("get", "/api/imports/{import_id}"),
     ("get", "/api/imports/{import_id}/problems"),
+    ("post", "/api/imports/{import_id}/confirm"),
+    ("post", "/api/imports/{import_id}/discard"),
     *{("get", f"/api/facts/{table}") for table in FACT_MODELS},
     ("get", "/api/policies"),
     ("get", "/api/policies/{policy_id}/versions"),

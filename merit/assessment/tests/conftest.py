@@ -102,7 +102,7 @@ def build_shop(pkg) -> Shop:
     from merit.policies.actions import ensure_presets
 
     with transaction.atomic():
-        write_tables(pkg.con, list(T.TABLES), batch=1)
+        write_tables(pkg.con, list(T.TABLES), batch=None)  # not an import
     ensure_presets()
     User = get_user_model()
     users = {key: User.objects.create(username=key) for key in USERS}

@@ -1,5 +1,6 @@
 """The import pages in a real browser (Debian's chromium, headless): upload, the progress bar polling
-while the import is queued, the report appearing when it is done."""
+while the import is checked, the preview of what would be new and what would change, its confirmation
+and the report. Screenshots in artefacts (var/artefacts/import-*.png)."""
 
 from __future__ import annotations
 
@@ -23,30 +24,56 @@ def page(chromium_page):
     return chromium_page
 
 
-def test_upload_then_watch_the_progress_bar_turn_into_the_report(page, live_server, tmp_path):
+def test_upload_preview_confirm_and_watch_the_report(page, live_server, tmp_path, artefacts):
     from playwright.sync_api import expect
 
-    from merit.ingest.actions import run_import
+    from merit.facts.models import Ticket
+    from merit.ingest.actions import run_import, submit_import
     from merit.ingest.models import Import
 
     world = build_world()
     hr = world.users["hr"]
     hr.set_password(PASSWORD)
     hr.save()
+    # tickets 1–30 are in merit already
+    run_import(
+        submit_import(hr, [("tickets.csv", table_csv("tickets", [ticket(i) for i in range(1, 31)]))]).pk
+    )
     page.goto(live_server.url + "/login/?next=/imports/new/")
     page.fill("#id_username", "hr")
     page.fill("#id_password", PASSWORD)
     page.click("button.primary")  # sign in
     expect(page.locator("h1")).to_have_text("上传数据包")
 
+    # the new file: tickets 1–40, ticket 5 now came by phone
+    rows = [ticket(i, channel="phone") if i == 5 else ticket(i) for i in range(1, 41)]
     upload = tmp_path / "tickets.csv"
-    upload.write_bytes(table_csv("tickets", [ticket(i) for i in range(1, 31)]))
+    upload.write_bytes(table_csv("tickets", rows))
     page.set_input_files("input[type=file]", str(upload))
     page.click("#upload-form button[type=submit]")
     expect(page.locator("#import-progress")).to_have_attribute("data-state", "queued")
     expect(page.locator("#import-state")).to_have_text("排队中")
 
-    run_import(Import.objects.get().pk)  # what the worker does; the page polls every second meanwhile
+    imp = Import.objects.latest("pk")
+    run_import(imp.pk)  # what the worker does; the page polls every second meanwhile
+    expect(page.locator("#import-state")).to_have_text("预览：待确认", timeout=5_000)
+    expect(page.locator("#summary tr[data-table=tickets] td.inserted")).to_have_text("10")
+    expect(page.locator("#summary tr[data-table=tickets] td.updated")).to_have_text("1")
+    change = page.locator("#changes tr[data-table=tickets]")
+    expect(change).to_have_count(1)
+    expect(change.locator("td").nth(1)).to_have_text("TK00005")
+    expect(change.locator("td.before")).to_have_text("chat")
+    expect(change.locator("td.after")).to_have_text("phone")
+    page.screenshot(path=artefacts / "import-1-preview.png", full_page=True)
+    assert Ticket.objects.count() == 30  # a preview changes nothing
+    assert Ticket.objects.get(ticket_id="TK00005").channel == "chat"
+
+    page.click("#confirm-import")
+    expect(page.locator("#import-state")).to_have_text("排队中")
+    run_import(imp.pk)  # the worker applies it
     expect(page.locator("#import-state")).to_have_text("已导入", timeout=5_000)
-    expect(page.locator("#summary tr[data-table=tickets] td.inserted")).to_have_text("30")
+    expect(page.locator("#summary tr[data-table=tickets] td.inserted")).to_have_text("10")
     expect(page.locator("#import-progress")).to_have_attribute("data-state", "succeeded")
+    page.screenshot(path=artefacts / "import-2-applied.png", full_page=True)
+    assert Ticket.objects.count() == 40
+    assert Ticket.objects.get(ticket_id="TK00005").channel == "phone"
