@@ -40,6 +40,7 @@ from merit.engine.metrics.compute import Period
 from merit.engine.package import PackageError
 from merit.engine.policy.load import LoadedPolicy, PolicyError, PolicyProblem, parse_policy
 from merit.engine.state import CarriedState, StateError, state_from_results
+from merit.facts.coverage import provisional_reasons, run_coverage
 from merit.org.access import scope_of
 from merit.policies.models import PolicyVersion
 
@@ -435,6 +436,7 @@ def _compute(run: Run) -> None:
     _progress(run, 85, SAVING)
     stored_doc = orjson.loads(data)  # plain JSON values, exactly as stored
     rows = agent_rows(run, stored_doc)
+    coverage = run_coverage(run.first_period, run.last_period, timezone.localdate())
     with transaction.atomic():
         _lock_policy(version.policy_id)
         equal = equal_runs(version, run.first_period, run.last_period, fingerprint, source, run.corrects)
@@ -448,6 +450,8 @@ def _compute(run: Run) -> None:
             output_sha256=doc["output_sha256"],
             input_sha256=fingerprint,
             state_from=source,
+            coverage=coverage,
+            provisional=provisional_reasons(coverage),
             progress=100,
             stage=DONE,
             computed_at=timezone.now(),
@@ -736,15 +740,33 @@ def _span(run: Run) -> str:
     )
 
 
-def publish(run: Run | int, user) -> Run:
+def publish(run: Run | int, user, override_reason: str = "") -> Run:
     """An approved run is published and its ledger entries posted (a correction: the reversals of the
     corrected run's changed entries and the new ones), all in one transaction. From then on the
-    database refuses any change to the run and its results."""
+    database refuses any change to the run and its results. A provisional run (a month not over, far
+    less data than usual: ``Run.provisional``) is published only with ``override_reason``, kept on the
+    run and in the audit."""
     from merit.assessment.signals import run_published
     from merit.ledger.actions import post_run
 
     require_reviewer(user)
     run = _run(run)
+    override_reason = (override_reason or "").strip()
+    if len(override_reason) > MAX_REASON:
+        raise ValidationError({"override_reason": _("At most %(n)d characters.") % {"n": MAX_REASON}})
+    fields = {"published_by": user, "published_at": timezone.now()}
+    if run.provisional:
+        if not override_reason:
+            raise ValidationError(
+                {
+                    "override_reason": _(
+                        "The results of run #%(n)d are provisional (%(why)s): publish them only with "
+                        "a reason for doing so now."
+                    )
+                    % {"n": run.pk, "why": "; ".join(run.provisional)}
+                }
+            )
+        fields["publish_override"] = override_reason
     with transaction.atomic():
         published = _transition(
             run,
@@ -753,7 +775,7 @@ def publish(run: Run | int, user) -> Run:
             gettext_noop("publish"),
             (RunState.APPROVED,),
             RunState.PUBLISHED,
-            {"published_by": user, "published_at": timezone.now()},
+            fields,
             check=_check_publication,
         )
         post_run(published, user)

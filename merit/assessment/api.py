@@ -45,6 +45,15 @@ class Reason(Input):
     reason: str = Field(min_length=1, max_length=actions.MAX_REASON, description="驳回理由 why")
 
 
+class PublishIn(Input):
+    override_reason: str = Field(
+        "",
+        max_length=actions.MAX_REASON,
+        description="暂定结果仍发布的理由（暂定批次必填） why provisional results are published now "
+        "(required when the run is provisional)",
+    )
+
+
 class RunLinks(Schema):
     self: str
     results: str
@@ -71,6 +80,14 @@ class RunOut(Schema):
     duplicate_of: int | None
     error: str
     reject_reason: str
+    coverage: list[dict[str, Any]] | None = Field(
+        description="每月数据覆盖：各表行数、有数据的客服数、此前月份的通常行数 per month: rows per table, "
+        "agents with data, the usual rows of the months before (docs/runs.md)"
+    )
+    provisional: list[str] = Field(
+        description="暂定原因（空：正式） why the results are provisional (empty: final)"
+    )
+    publish_override: str | None = Field(description="暂定仍发布的理由 the reason given to publish it anyway")
     agents: int = Field(description="结果行数 result rows (agent × month)")
     created_by: str
     created_at: datetime
@@ -147,6 +164,9 @@ def run_out(run: Run) -> RunOut:
         duplicate_of=run.duplicate_of_id,
         error=run.error,
         reject_reason=run.reject_reason,
+        coverage=run.coverage,
+        provisional=run.provisional or [],
+        publish_override=run.publish_override,
         agents=agents,
         created_by=run.created_by.get_username(),
         created_at=_local(run.created_at),
@@ -301,11 +321,13 @@ def reject_run(request, run_id: int, payload: Reason):
 
 
 @router.post("/{int:run_id}/publish", response=REVIEW, summary="发布 Publish")
-def publish_run(request, run_id: int):
-    """已审批的批次发布并记入台账；发布后不可更改，只能由更正批次冲销重发。
+def publish_run(request, run_id: int, payload: PublishIn | None = None):
+    """已审批的批次发布并记入台账；发布后不可更改，只能由更正批次冲销重发。暂定批次（月份未结束或数据明显偏少）
+    须写明仍发布的理由。
     An approved run is published and its ledger entries posted; it never changes afterwards (a
-    correction run reverses and re-issues what changed)."""
-    return _review(request, run_id, actions.publish)
+    correction run reverses and re-issues what changed). A provisional run (``provisional`` not empty)
+    needs ``override_reason``."""
+    return _review(request, run_id, actions.publish, payload.override_reason if payload else "")
 
 
 @router.get(

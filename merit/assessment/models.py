@@ -57,6 +57,15 @@ class Run(models.Model):
     # the pages show beside one agent's or one team's results without reading the whole document.
     months = models.JSONField("月份摘要 months", null=True, blank=True, editable=False)
     reject_reason = models.TextField("驳回理由 reason", blank=True)
+    # Data coverage of each month when computed (merit.facts.coverage.run_coverage) and why the results
+    # are only provisional (a month not over, far less data than usual): such a run is published only
+    # with an override and its reason. Nullable without defaults: added in place, the append-only
+    # triggers of the table stay (docs/runs.md).
+    coverage = models.JSONField("数据覆盖 coverage", null=True, blank=True, editable=False)
+    provisional = models.JSONField("暂定原因 provisional because", null=True, blank=True, editable=False)
+    publish_override = models.TextField(
+        "暂定仍发布的理由 published although provisional", null=True, blank=True
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     computed_at = models.DateTimeField(null=True, blank=True)

@@ -232,8 +232,29 @@ def run_detail(request, pk: int):
         "corrected_by": superseded_by(run) if run.state == RunState.PUBLISHED else None,
         "reviewer": actions.may_review(request.user),
         "facts_changed": _facts_changed(run, request.user),
+        "coverage": _coverage_rows(run),
     }
     return render(request, "assessment/detail.html", context)
+
+
+def _coverage_rows(run: Run) -> list[dict]:
+    """Each month's coverage as table rows: rows now, usually, and whether far below."""
+    out = []
+    for c in run.coverage or []:
+        tables = [
+            {"table": t, "rows": n, "usual": c["usual"].get(t), "low": t in c["low"]}
+            for t, n in c["rows"].items()
+        ]
+        out.append(
+            {
+                "period": c["period"],
+                "agents": c["agents"],
+                "open": c["open"],
+                "tables": tables,
+                "usual_months": c.get("usual_months") or [],
+            }
+        )
+    return out
 
 
 def _facts_changed(run: Run, user) -> list:
@@ -272,6 +293,8 @@ def run_review(request, pk: int, action: str):
             messages.error(request, _("Say why the run is rejected."))
             return redirect("runs:detail", pk=run.pk)
         args = [form.cleaned_data["reason"]]
+    elif action == "publish":
+        args = [request.POST.get("override_reason", "")]
     try:
         act(run, request.user, *args)
     except actions.Conflict as e:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -58,9 +59,9 @@ def test_an_import_into_a_published_month_marks_the_run_and_leaves_its_results(s
     published = shop.publish(shop.run())
     before, sha = _results(published), published.output_sha256
     hr = shop.users["hr"]
-    march = Ticket.objects.filter(created_at__gte="2026-03-05", created_at__lt="2026-03-06").order_by(
-        "ticket_id"
-    )
+    day = datetime(2026, 3, 5, tzinfo=SHANGHAI)
+    march = Ticket.objects.filter(created_at__gte=day, created_at__lt=day + timedelta(days=1))
+    march = march.order_by("ticket_id")
     changed = list(march[:3])
     assert changed and all(t.channel != "phone" for t in changed)
 
