@@ -16,7 +16,15 @@ class ImportState(models.TextChoices):
     DISCARDED = "discarded", "已放弃 discarded"  # a preview not confirmed: nothing applied
 
 
+class ImportOrigin(models.TextChoices):
+    UPLOAD = "upload", "上传文件 upload"
+    WEB_ENTRY = "web_entry", "网页录入 entered in the web"  # a supervisor's grid or incident (entry.py)
+
+
 class Import(models.Model):
+    origin = models.CharField(
+        "来源 origin", max_length=16, choices=ImportOrigin.choices, default=ImportOrigin.UPLOAD
+    )
     created_at = models.DateTimeField("上传时间 uploaded", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="上传人 by", on_delete=models.PROTECT, related_name="+"
@@ -72,3 +80,26 @@ class Import(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.source_name} ({self.state})"
+
+
+class Evidence(models.Model):
+    """A file kept as evidence of an incident entered in the web (MEDIA_ROOT/evidence/<sha256>/<name>)."""
+
+    incident_id = models.CharField("事件编号 incident", max_length=64, db_index=True)
+    entry = models.ForeignKey(
+        Import, verbose_name="录入 entry", on_delete=models.PROTECT, related_name="evidence"
+    )
+    name = models.CharField("文件名 file", max_length=120)
+    stored_path = models.CharField(max_length=500, editable=False)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident_id", "pk"]
+        verbose_name = "证据 evidence"
+        verbose_name_plural = "证据 evidence"
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.name}"

@@ -77,3 +77,60 @@ def test_upload_preview_confirm_and_watch_the_report(page, live_server, tmp_path
     page.screenshot(path=artefacts / "import-2-applied.png", full_page=True)
     assert Ticket.objects.count() == 40
     assert Ticket.objects.get(ticket_id="TK00005").channel == "phone"
+
+
+def test_a_supervisor_enters_the_team_s_scores_and_an_incident(page, live_server, tmp_path, artefacts):
+    from playwright.sync_api import expect
+
+    from merit.facts.models import Incident, ManualScore
+    from merit.policies.actions import ensure_presets
+
+    world = build_world()
+    ensure_presets()
+    sup1 = world.users["sup1"]
+    sup1.set_password(PASSWORD)
+    sup1.save()
+    page.goto(live_server.url + "/login/?next=/imports/")
+    page.fill("#id_username", "sup1")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")  # sign in
+    page.click("#enter-scores")
+    page.fill("#scores-filter input[name=period]", "2026-03")
+    page.select_option("#scores-filter select[name=policy]", "S5")
+    page.click("#scores-filter button[type=submit]")
+    grid = page.locator("#scores-grid")
+    expect(grid.locator("tbody tr")).to_have_count(2)  # li and wang: sup1's team only
+    expect(grid.locator("th[data-item=communication]")).to_contain_text("沟通能力")
+
+    page.fill("input[name=s__li__communication]", "12")  # above the item's maximum 10
+    page.fill("input[name=s__wang__attitude]", "9")
+    page.click("#save-scores")
+    expect(page.locator("#score-errors")).to_contain_text(
+        "李明 (li) · 沟通能力 (communication)：12 高于上限 10"
+    )
+    assert ManualScore.objects.count() == 0
+    page.screenshot(path=artefacts / "entry-1-scores-refused.png", full_page=True)
+
+    page.fill("input[name=s__li__communication]", "8.5")
+    page.fill("input[name=s__li__teamwork]", "7")
+    page.click("#save-scores")
+    expect(page.locator(".messages")).to_contain_text("新增 3")
+    expect(page.locator("input[name=s__li__communication]")).to_have_value("8.5")
+    page.screenshot(path=artefacts / "entry-2-scores-saved.png", full_page=True)
+    assert ManualScore.objects.filter(period="2026-03").count() == 3
+
+    page.click("text=登记奖惩事件")
+    page.select_option("#id_agent", "wang")
+    page.select_option("#id_kind", "error.order")
+    page.fill("#id_at", "2026-03-18T11:20")
+    page.fill("#id_note", "整单错发颜色，客户退货")
+    evidence = tmp_path / "订单截图.png"
+    evidence.write_bytes(b"\x89PNG not really")
+    page.set_input_files("#id_evidence", str(evidence))
+    page.click("#record-incident")
+    row = page.locator("#recent-incidents tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("整单错发颜色，客户退货")
+    expect(row.locator("a")).to_have_text("订单截图.png")
+    page.screenshot(path=artefacts / "entry-3-incident.png", full_page=True)
+    assert Incident.objects.get().kind == "error.order"
