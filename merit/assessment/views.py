@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from merit.assessment import actions
+from merit.assessment import actions, headline
 from merit.assessment.forms import RejectForm, RunForm
 from merit.assessment.models import Run, RunState
 from merit.assessment.queries import (
@@ -224,8 +224,11 @@ def run_detail(request, pk: int):
     teams = []
     if scope.kind in (ALL, TEAM):
         teams = list(results.order_by("period", "team_id").values_list("period", "team_id").distinct())
+    columns, headline_rows = headline.table(page.object_list)
     context = _row(run) | {
         "page": page,
+        "columns": columns,
+        "headline_rows": headline_rows,
         "teams": teams,
         "buttons": _buttons(run, request.user),
         "reject_form": RejectForm(),
@@ -317,6 +320,31 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
+def _capped_items(run: Run) -> set[str]:
+    """The scorecard items whose points cannot exceed their max (满分): a max_points, or the scorecard's
+    cap_at_weight. Others show their weight (权重): relative items may score above it."""
+    from merit.engine import expr
+
+    try:
+        lp = actions.loaded_policy(run.policy_version)
+    except Exception:  # a page never fails on this: everything shows as a weight
+        return set()
+    sc = lp.policy.scorecard
+    if sc is None:
+        return set()
+    cap = sc.cap_at_weight
+    if isinstance(cap, str):
+        try:
+            cap = expr.truthy(expr.run(cap, {f"param.{k}": v for k, v in lp.params.items()}))
+        except Exception:
+            cap = False
+    return {
+        it.id
+        for it in sc.items
+        if it.max_points is not None or (cap and it.weight is not None and not it.addon)
+    }
+
+
 @login_required
 @require_GET
 def agent_result(request, pk: int, agent_id: str, period: str):
@@ -326,9 +354,11 @@ def agent_result(request, pk: int, agent_id: str, period: str):
     english = _english()
     # the agent may appeal a line of a published result (merit.appeals: "line:<result>:<item>")
     own = run.state == RunState.PUBLISHED and result.agent.user_id == request.user.pk
+    capped = _capped_items(run)
     lines = [
         line
         | {"shown_label": (line.get("label_en") if english else line.get("label")) or line.get("item")}
+        | {"capped": line.get("item") in capped}
         | ({"appeal_ref": f"line:{result.pk}:{line.get('item')}"} if own else {})
         for line in result.doc.get("lines") or []
     ]
@@ -357,6 +387,7 @@ def team_result(request, pk: int, team_id: str, period: str):
     rows = visible_results(request.user, run).filter(team_id=team_id, period=period).order_by("agent_id")
     if not rows.exists():
         raise Http404
+    columns, headline_rows = headline.table(rows)
     month = _month(run, period)
     team_doc = next((t for t in month.get("teams") or [] if t.get("team_id") == team_id), {})
     context = {
@@ -365,6 +396,8 @@ def team_result(request, pk: int, team_id: str, period: str):
         "team": team,
         "period": period,
         "rows": rows,
+        "columns": columns,
+        "headline_rows": headline_rows,
         "summary": team_summary(rows),
         "team_doc": team_doc,
         "state_label": STATE_LABELS.get(run.state, run.state),

@@ -298,6 +298,13 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
             results[a]["score"] = s(score)
             results[a]["lines"] = lines
 
+    def _capped_at_weight(self, it, env) -> bool:
+        """Whether the scorecard caps this item at its weight (only items with a weight and no max_points)."""
+        cap = self.policy.scorecard.cap_at_weight
+        if cap is False or it.max_points is not None or it.weight is None or it.addon:
+            return False
+        return cap is True or expr.truthy(expr.run(cap, env))
+
     def _static(self, it) -> dict:
         """The parts of an item's line that are the same for every agent (built once)."""
         cache = self.__dict__.setdefault("_static_lines", {})
@@ -346,6 +353,9 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
             sources = ctx.sources(self._names_of_item(it), agent)
             points = I.clamp(sc.points, it)
             note = None
+            if self._capped_at_weight(it, env) and points is not None and points > weight:
+                note = f"capped at its weight {s(weight)} (满分; {s(points)} before the cap)"
+                points = weight
         except I.NoData:
             sc = I.Scored(None)
             sources = ctx.sources(self._names_of_item(it), agent)

@@ -521,3 +521,35 @@ def test_partial_steps_are_floored(tmp_path):
         "e4": "59.50",
         "e5": "4.00",
     }
+
+
+def test_items_capped_at_their_weight_when_the_parameter_says_so(run):
+    """The seed names no cap (default off, the tests above); with cap_items_at_weight each item scores at
+    most its weight (15 for the refund items), computed by hand from the lines above."""
+    folder, plain, _ = run
+    doc, _ = assess(folder, "S5", PERIOD, {"cap_items_at_weight": "true"})
+    ag = _agents(doc)
+    points = {a: _points(x) for a, x in ag.items()}
+    assert {a: p["refund_dispute"] for a, p in points.items()}["e3"] == "15.00"  # 25 → 15
+    assert {a: p["refund_completion"] for a, p in points.items()} == {
+        "e1": "13.00",
+        "e2": "13.00",
+        "e3": "15.00",  # 19 → 15
+        "e4": "15.00",
+        "e5": "15.00",  # 17 → 15
+    }
+    assert points["e2"]["refund_self_completion"] == "15.00"  # 17 → 15
+    # below the weight nothing changes; the add-on (complaints, +4 for e1) is not capped
+    assert points["e1"]["complaints"] == "4.00" and points["e3"]["refund_self_completion"] == "5.00"
+    # e2: 78.5 − 2 = 76.5; e3: 60 − 10 − 4 = 46; e5: 2 − 2 = 0; e1 and e4 had nothing above a weight
+    assert {a: x["score"] for a, x in ag.items()} == {
+        "e1": "92.00",
+        "e2": "76.50",
+        "e3": "46.00",
+        "e4": "59.50",
+        "e5": "0.00",
+    }
+    note = _lines(ag["e3"])["refund_dispute"]["explain"]["note"]
+    assert note == "capped at its weight 15.00 (满分; 25.00 before the cap)"
+    assert doc["policy"]["parameters"]["cap_items_at_weight"] is True
+    assert _points(_agents(plain)["e3"])["refund_dispute"] == "25.00"  # off by default: the seed

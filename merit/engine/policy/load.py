@@ -262,6 +262,8 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
 
     if policy.population:
         check_expr(policy.population, ("population",))
+    if policy.scorecard and isinstance(policy.scorecard.cap_at_weight, str):
+        check_expr(policy.scorecard.cap_at_weight, ("scorecard", "cap_at_weight"))
     for i, it in enumerate(policy.scorecard.items if policy.scorecard else []):
         loc = ("scorecard", "items", i)
         if it.when:

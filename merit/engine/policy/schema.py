@@ -193,6 +193,9 @@ class Scorecard(Strict):
     total: Literal["sum", "weighted"] = "sum"  # weighted: Σ w·s / Σ w over the items present
     floor: Decimal | None = None
     cap: Decimal | None = None
+    # Each item's points at most its weight (满分 = weight), where the item sets no max_points: true, or a
+    # condition such as "param.cap_items_at_weight" (a preset's switch). Default: no such cap.
+    cap_at_weight: bool | str = False
     items: list[Item] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -26,7 +26,7 @@ S5_EDITED = S5_TEXT.replace("    value: 0.001\n", "    value: 0.002\n", 1)
 S5_EDITED_LINE = 21  # the changed line
 # A broken edit of S5: a metric that does not exist, on line 93.
 S5_BROKEN = S5_TEXT.replace("      metric: refund_dispute_rate", "      metric: refund_dispute_ratio", 1)
-S5_BROKEN_LINE = 93
+S5_BROKEN_LINE = 98  # the line of the first "metric: refund_dispute_rate" in the S5 preset
 
 
 @dataclass
