@@ -28,6 +28,18 @@ class NavItem:
     url: str
     label: str
     active: bool
+    more: bool = False  # under "More" (更多): pages opened now and then, so the menu keeps to one line
+
+
+# The pages a role opens now and then: listed under "More" (更多).
+MORE = {
+    "policies:list",
+    "shop:catalogue",
+    "recognition:list",
+    "reports:home",
+    "api:openapi-view",
+    "admin:index",
+}
 
 
 def optional_url(name: str, *args) -> str | None:
@@ -82,8 +94,9 @@ def navigation(request) -> list[NavItem]:
         if url is None:
             continue
         active = request.path == url if name == "home" else request.path.startswith(url)
-        items.append(NavItem(url, label, active))
-    return items
+        items.append(NavItem(url, label, active, more=name in MORE))
+    # the menu's order: the pages of every day, then those under "More"
+    return [i for i in items if not i.more] + [i for i in items if i.more]
 
 
 def scope(request):
@@ -93,8 +106,12 @@ def scope(request):
     if user is None:
         return {"scope": scope_of(None)}
     current = scope_of(user)
+    nav = navigation(request) if user.is_authenticated else []
+    more = [i for i in nav if i.more]
     return {
         "scope": current,
-        "nav": navigation(request) if user.is_authenticated else [],
+        "nav": nav,
+        "nav_more": more,
+        "nav_more_active": any(i.active for i in more),
         "role_label": role_label(current.role) if user.is_authenticated else "",
     }

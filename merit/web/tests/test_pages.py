@@ -96,50 +96,51 @@ def test_the_menu_follows_the_role(client_for, world):
         nav = re.search(r'<nav class="menu".*?</nav>', page, re.S).group(0)
         return re.findall(r">([^<]+)</a>", nav)
 
+    # the pages of every day first, then those under "More" (更多)
     assert menu("li") == [
         "首页",
         "看板",
         "人员",
-        "考核方案",
         "我的考核",
         "台账",
         "售后工单",
         "奖惩",
         "我的档案",
+        "通知",
+        "考核方案",
         "积分商城",
         "评优",
-        "通知",
     ]
     # supervisors import their team's data
     assert menu("sup1") == [
         "首页",
         "看板",
         "人员",
-        "考核方案",
         "考核批次",
         "台账",
         "售后工单",
         "奖惩",
+        "通知",
+        "导入",
+        "考核方案",
         "积分商城",
         "评优",
         "报表",
-        "通知",
-        "导入",
     ]
     hr = [
         "首页",
         "看板",
         "人员",
-        "考核方案",
         "考核批次",
         "台账",
         "售后工单",
         "奖惩",
+        "通知",
+        "导入",
+        "考核方案",
         "积分商城",
         "评优",
         "报表",
-        "通知",
-        "导入",
         "API 文档",
     ]
     assert menu("hr") == hr
