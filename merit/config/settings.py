@@ -164,6 +164,8 @@ AXES_VERBOSE = False
 # (`manage.py db_worker`, started by `make demo` and `merit serve`) runs them.
 # Notifications by e-mail as well as in the app (Django's EMAIL_* settings name the server).
 MERIT_NOTIFY_EMAIL = env_bool("MERIT_NOTIFY_EMAIL", False)
+# A closed case's satisfaction survey e-mailed to a customer whose contact is an e-mail address.
+MERIT_SURVEY_EMAIL = env_bool("MERIT_SURVEY_EMAIL", False)
 MERIT_SITE_URL = env_str("MERIT_SITE_URL", "http://127.0.0.1:8000")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -9,6 +9,7 @@ action (now; the demo's simulated month passes its own).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,6 +45,9 @@ class DeskConflict(Conflict):
 
     def __init__(self, message: str, **params):
         super().__init__(message % params)
+
+
+log = logging.getLogger(__name__)
 
 
 def _now(at: datetime | None) -> datetime:
@@ -459,11 +463,48 @@ def close(case: Case | int, *, by, at: datetime | None = None) -> Case:
     if not hasattr(case, "survey") or case.survey_nonce == "":
         case.survey_nonce = secrets.token_urlsafe(12)
         fields.append("survey_nonce")
-    # the link is shown on the case page to be passed on: nothing is sent from here
-    _event(case, "已关闭，满意度调查链接已生成，请发给顾客 closed; the survey link is ready to send", by, at)
     _save(case, at, fields)
+    sent_to = _email_survey(case)
+    if sent_to:
+        _event(
+            case,
+            f"已关闭，满意度调查链接已通过邮件发给顾客 {sent_to} closed; the survey link was e-mailed",
+            by,
+            at,
+        )
+    else:  # the link is shown on the case page to be passed on
+        _event(
+            case, "已关闭，满意度调查链接已生成，请发给顾客 closed; the survey link is ready to send", by, at
+        )
     record(by, "tickets.case.close", case, after={"at": at})
     return case
+
+
+def _email_survey(case: Case) -> str:
+    """E-mail the survey link when MERIT_SURVEY_EMAIL is on and the customer's contact is an e-mail
+    address; the masked address when it was handed to the mail server, else "" (nothing was sent)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.core.validators import validate_email
+
+    from merit.tickets.access import mask_contact
+    from merit.tickets.survey import survey_path
+
+    contact = (case.customer_contact or "").strip()
+    if not getattr(settings, "MERIT_SURVEY_EMAIL", False) or "@" not in contact:
+        return ""
+    try:
+        validate_email(contact)
+    except ValidationError:
+        return ""
+    link = f"{settings.MERIT_SITE_URL.rstrip('/')}{survey_path(case)}"
+    body = f"您好，您的售后工单 {case.ticket_id} 已处理完毕。请花一分钟评价本次服务：\n{link}\n\nHow did we do? {link}"
+    try:
+        send_mail(f"满意度调查 Satisfaction survey · {case.ticket_id}", body, None, [contact])
+    except Exception:  # the link stays on the case page; the mail server's trouble is logged
+        log.exception("survey of case %s could not be e-mailed", case.ticket_id)
+        return ""
+    return mask_contact(contact)
 
 
 @transaction.atomic

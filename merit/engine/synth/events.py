@@ -326,8 +326,8 @@ def _manual(rng, r, m):
     sup = np.clip(np.rint(1.2 - quality + rng.normal(0, 0.7, n)), 0, 3).astype(np.int64)
     is_sup = item == k - 1
     units = np.where(is_sup, np.array([s for s, _ in SUPERVISOR_RATINGS])[sup] * 10, out_of_ten)
-    lead = r.team_lead[r.team[agent]]
-    by = np.where(lead == agent, "manager", np.asarray(r.ids.to_numpy(zero_copy_only=False))[lead])
+    # entered by the team's supervisor (merit demo names them sup-t001, …), never by an agent
+    by = np.char.add("sup-", np.char.lower(r.team_ids[r.team[agent]].astype(str)))
     note = np.array([z for _, z in SUPERVISOR_RATINGS])[sup]
     return {
         "agent_id": V(agent, vocab=r.ids),

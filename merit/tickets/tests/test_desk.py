@@ -234,3 +234,36 @@ def test_two_sweeps_at_once_mark_each_breached_case_once(file_database):
     audits = AuditEntry.objects.filter(action="tickets.sweep.breaches")
     assert sum(a.detail["first_response"] for a in audits) == len(cases)
     assert Ticket.objects.filter(first_response_breached=True).count() == len(cases)
+
+
+def test_the_survey_is_e_mailed_only_when_configured_and_the_history_says_which(desk, settings, mailoutbox):
+    def closed(contact: str):
+        case = actions.open_case(
+            team=desk.teams["T1"],
+            kind="refund",
+            channel="email",
+            priority="high",
+            subject="退款未到账",
+            by=desk.users["sup1"],
+            at=sh("2026-03-09 09:00"),
+            customer_contact=contact,
+        )
+        holder = case.assignee.user
+        actions.resolve(case, "已退款", by=holder, at=sh("2026-03-09 10:00"))
+        case = actions.close(case, by=holder, at=sh("2026-03-09 10:05"))
+        return case, case.messages.order_by("-pk").first().body
+
+    settings.MERIT_SURVEY_EMAIL = False
+    _, said = closed("li.na@example.com")
+    assert mailoutbox == [] and "ready to send" in said
+
+    settings.MERIT_SURVEY_EMAIL = True
+    settings.MERIT_SITE_URL = "https://merit.example.cn"
+    case, said = closed("li.na@example.com")
+    (mail,) = mailoutbox
+    assert mail.to == ["li.na@example.com"] and case.ticket_id in mail.subject
+    assert "https://merit.example.cn/survey/" in mail.body
+    assert "e-mailed" in said and "li.na@example.com" not in said  # the history shows it masked
+
+    _, said = closed("13812345678")  # a phone number: nothing to e-mail
+    assert len(mailoutbox) == 1 and "ready to send" in said

@@ -35,6 +35,12 @@ def test_a_month_of_desk_activity_feeds_the_run():
     ]
     assert Ticket.objects.filter(ticket_id__startswith="D").count() == sum(1 for c in march if c.assignee_id)
     assert Rating.objects.filter(source="survey").count() == Survey.objects.count() > 0
+    # the customers wrote in through the shop's channel: no supervisor is their author
+    from merit.tickets.models import CaseMessage, MessageKind
+
+    first_messages = CaseMessage.objects.filter(kind=MessageKind.CUSTOMER, body="客户来信：请尽快处理")
+    assert first_messages.count() == len(march) and not first_messages.exclude(author=None).exists()
+    assert not any(c.created_by_id for c in march)
 
     # By hand from the cases: per agent (the resolver, else the holder) the mean wall-clock hours.
     first, resolution = defaultdict(list), defaultdict(list)
