@@ -19,6 +19,8 @@ from merit.org.access import Scope, scope_of
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
+MAX_OFFSET = 1_000_000_000  # beyond any table here; a larger offset is a mistake, refused with a 422
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # dates and months the API accepts (docs/api.md)
 
 T = TypeVar("T")
 
@@ -42,7 +44,7 @@ class Input(Schema):
 
 class PageQuery(Schema):
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"每页条数 page size (≤ {MAX_PAGE})")
-    offset: int = Field(0, ge=0, description="跳过条数 rows to skip")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"跳过条数 rows to skip (≤ {MAX_OFFSET})")
 
 
 class Page(BaseModel, Generic[T]):

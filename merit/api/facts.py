@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import create_model
 
-from merit.api.common import SHANGHAI, Page, PageQuery, field_error, page, scope
+from merit.api.common import FIRST_YEAR, LAST_YEAR, SHANGHAI, Page, PageQuery, field_error, page, scope
 from merit.engine import tables as T
 from merit.facts.models import CLASS_NAMES, FACT_MODELS
 from merit.org.access import NONE, filter_to_user
@@ -33,7 +33,7 @@ PYTHON_TYPES = {
     T.DATE: date,
     T.PERIOD: str,
 }
-PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$"  # 1970-01 … 2999-12
 
 
 class FactQuery(PageQuery):
@@ -76,6 +76,15 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI)
 
 
+def _in_range(year: int, value: str, param: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise field_error(
+            "query",
+            param,
+            msg=f"{value!r}: 年份须在 {FIRST_YEAR}–{LAST_YEAR} 之间 the year must be {FIRST_YEAR}–{LAST_YEAR}",
+        )
+
+
 def _bound(col: T.Column, value: str, param: str):
     """The filter value of ``from``/``to`` for the time column, and whether it is a whole day."""
     try:
@@ -83,12 +92,16 @@ def _bound(col: T.Column, value: str, param: str):
             if len(value) != 7:
                 raise ValueError
             _month(value)
+            _in_range(int(value[:4]), value, param)
             return value, False
         if len(value) == 10:
-            return date.fromisoformat(value), True
+            day = date.fromisoformat(value)
+            _in_range(day.year, value, param)
+            return day, True
         if col.type == T.DATE:
             raise ValueError
         moment = datetime.fromisoformat(value)
+        _in_range(moment.year, value, param)
         return (moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)), False
     except ValueError:
         expected = {T.PERIOD: "YYYY-MM", T.DATE: "YYYY-MM-DD"}.get(

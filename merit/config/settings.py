@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "merit.web.requestlog.RequestLog",  # first: a request id and one log line per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,8 +181,12 @@ MERIT_PUBLISH_RANKS = env_bool("MERIT_PUBLISH_RANKS", True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
+    # one line per event: time, level, logger, the request's id ("-" outside a request), the message
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "filters": {"request_id": {"()": "merit.web.requestlog.RequestIdFilter"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]}
+    },
     "root": {
         "handlers": ["stderr"],
         "level": env_choice("MERIT_LOG_LEVEL", "warning", ("debug", "info", "warning", "error")).upper(),

@@ -23,3 +23,6 @@ urlpatterns = [
     path("survey/<str:token>/", survey, name="survey"),
     path("", include("merit.web.urls")),
 ]
+
+handler404 = "merit.web.views.not_found"
+handler500 = "merit.web.views.server_error"

@@ -117,3 +117,37 @@ def person(request, agent_id: str):
         "show_private": scope.is_manager or scope.kind == ALL or agent.pk == scope.agent_pk,
     }
     return render(request, "web/person.html", context)
+
+
+# ---- errors outside any view: the API answers JSON, the pages the layout ---------------------------
+
+
+def _api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """404: under /api/ the API's own error shape (a path value that no route matches, e.g.
+    /api/runs/abc), elsewhere the page in the site's layout."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if _api(request):
+        return JsonResponse(
+            {"detail": "未找到 Not found"}, status=404, json_dumps_params={"ensure_ascii": False}
+        )
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: under /api/ JSON (the traceback is in the log), elsewhere the self-contained page."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as page
+
+    if _api(request):
+        return JsonResponse(
+            {"detail": "服务器内部错误，已记录日志 Server error; it is in the server's log"},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return page(request)

@@ -65,3 +65,46 @@ def test_errors_reach_standard_error_whatever_debug_says():
     assert any(h.formatter is not None and h.formatter._fmt == line for h in root.handlers)
     assert logging.getLogger("django").handlers == []  # no mail-only handler swallowing them
     assert logging.getLogger("django.request").getEffectiveLevel() <= logging.ERROR
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/runs/abc", "/api/teams/a%2Fb", "/api/nothing-here", "/api/agents/x/y"]
+)
+def test_an_api_path_no_route_matches_is_a_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "未找到 Not found"}
+
+
+@pytest.mark.urls("merit.web.tests.urls_boom")
+def test_a_server_error_under_the_api_is_json_and_logged(client, caplog):
+    client.raise_request_exception = False
+    response = client.get("/api/boom/")
+    assert response.status_code == 500 and response["Content-Type"].startswith("application/json")
+    assert "Server error" in response.json()["detail"]
+    [record] = [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
+    assert "boom on purpose" in str(record.exc_info[1])
+
+
+@pytest.mark.urls("merit.web.tests.urls_boom")
+def test_every_request_has_an_id_and_a_log_line_and_a_500_carries_the_id(client, caplog, django_user_model):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="merit.request")
+    client.raise_request_exception = False
+    user = django_user_model.objects.create_user("ops-check")
+    client.force_login(user)
+    ok = client.get("/", headers={"X-Request-ID": "trace-42"})
+    assert ok["X-Request-ID"] == "trace-42"
+    [line] = [r for r in caplog.records if r.name == "merit.request"]
+    assert line.getMessage().startswith("GET / 200 ") and line.getMessage().endswith("user=ops-check")
+    assert line.request_id == "trace-42"
+
+    caplog.clear()
+    client.get("/boom/", headers={"X-Request-ID": "bad id with spaces"})
+    [error] = [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
+    [access] = [r for r in caplog.records if r.name == "merit.request"]
+    assert "GET /boom/ 500" in access.getMessage()
+    assert error.request_id == access.request_id != "bad id with spaces"  # a new id, the same for both
+    assert len(error.request_id) == 16

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from merit.config.urls import handler404, handler500  # noqa: F401 — the site's error views
 from merit.config.urls import urlpatterns as site
 
 
@@ -9,4 +10,4 @@ def boom(request):
     raise RuntimeError("boom on purpose (test)")
 
 
-urlpatterns = [path("boom/", boom), *site]
+urlpatterns = [path("boom/", boom), path("api/boom/", boom), *site]

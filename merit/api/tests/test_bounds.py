@@ -1,0 +1,53 @@
+"""Bounds on the API's inputs: values that used to reach the database or the calendar and fail there
+(a 500) are a 422 naming the parameter, on SQLite and PostgreSQL alike (docs/api.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def _names(response) -> list[str]:
+    return [e["loc"][-1] for e in response.json()["detail"]]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/teams?offset=9223372036854775808",  # above 2^63 − 1: SQLite said "datatype mismatch"
+        "/api/agents?offset=1000000001",
+        "/api/imports?offset=-1",
+    ],
+)
+def test_an_offset_out_of_range_is_a_422(as_user, path):
+    r = as_user("hr").get(path)
+    assert r.status_code == 422, r.content
+    assert _names(r) == ["offset"]
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("period=0000-01", "period"),  # was a ValueError in the calendar
+        ("period=9999-12", "period"),
+        ("to=9999-12-31", "to"),  # was an OverflowError past the last day
+        ("from=0001-01-01", "from"),
+        ("from=0001-01-01T00:00:00", "from"),
+        ("to=3000-01-01", "to"),
+    ],
+)
+def test_dates_and_months_out_of_range_are_a_422(as_user, query, param):
+    r = as_user("hr").get(f"/api/facts/tickets?{query}")
+    assert r.status_code == 422, r.content
+    assert _names(r) == [param]
+
+
+def test_the_edges_of_the_range_are_answered(as_user):
+    hr = as_user("hr")
+    for query in ("period=1970-01", "period=2999-12", "from=1970-01-01", "to=2999-12-31"):
+        r = hr.get(f"/api/facts/tickets?{query}")
+        assert r.status_code == 200, (query, r.content)
+    r = hr.get("/api/facts/manual_scores?from=2999-12&to=2999-12")
+    assert r.status_code == 200, r.content
+    assert hr.get("/api/teams?offset=1000000000").json()["items"] == []
