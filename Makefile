@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEMO_DIR ?= var/demo
 BENCH_DIR ?= var/bench
 
-.PHONY: demo demo-cli test test-postgres lint bench venv clean
+.PHONY: demo demo-cli test test-postgres lint bench venv clean fuzz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: lint
 PG_URL ?= postgres://postgres@127.0.0.1:5432/merit
 test-postgres: $(VENV)/.installed
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q merit
+
+# The API fuzz test with a longer profile (200 generated requests per operation and role; make test runs 10).
+fuzz: $(VENV)/.installed
+	MERIT_FUZZ_EXAMPLES=200 $(PY) -m pytest -q -s merit/api/tests/test_fuzz.py
 
 # The embedded default: migrate a SQLite file, generate and import a demo shop (3 teams, 30 agents,
 # 6 months), print the users of every role with their passwords, and serve on 127.0.0.1:8000.

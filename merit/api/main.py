@@ -13,7 +13,70 @@ from merit.api.actions import Conflict
 from merit.api.auth import session_auth, token_auth
 from merit.api.common import Renderer
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "description": "错误 the one error shape: a sentence, or (422, 400) one entry per invalid field",
+    "properties": {
+        "detail": {
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "type": {"type": "string"},
+                            "loc": {
+                                "type": "array",
+                                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                            },
+                            "msg": {"type": "string"},
+                        },
+                        "required": ["msg"],
+                    },
+                },
+            ]
+        }
+    },
+    "required": ["detail"],
+}
+ERRORS = {
+    "400": "请求体无法解析 the body is not valid JSON or form data",
+    "401": "需要登录或令牌 authentication required",
+    "403": "无权执行 not allowed",
+    "404": "未找到（或不在可见范围内） not found, or out of your scope",
+    "409": "冲突（状态已变、重复的幂等键） a conflict: the state changed, an idempotency key reused",
+    "422": "输入无效，逐项列出 invalid input, each field named",
+}
+
+
+class MeritAPI(NinjaAPI):
+    """Every operation declares the one error shape for every error status it may answer (docs/api.md):
+    an operation's own error schema stays, alongside the common one."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        common = {"$ref": "#/components/schemas/Error"}
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                responses = op.setdefault("responses", {})
+                for code, description in ERRORS.items():
+                    declared = responses.get(code) or responses.get(int(code))
+                    if declared is None:
+                        responses[code] = {
+                            "description": description,
+                            "content": {"application/json": {"schema": common}},
+                        }
+                        continue
+                    content = declared.setdefault("content", {}).setdefault("application/json", {})
+                    own = content.get("schema")
+                    content["schema"] = {"anyOf": [own, common]} if own and own != common else common
+        return schema
+
+
+api = MeritAPI(
     title="merit API",
     version="1",
     description="客服/售后 奖惩与绩效考核 — teams, agents, roles, imports and facts.\n\n"
