@@ -12,7 +12,7 @@ from ninja import Field, Schema
 from ninja.errors import ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from merit.org.access import Scope, scope_of
 
@@ -36,15 +36,35 @@ def dumps(value) -> str:
     return json.dumps(value, cls=NinjaJSONEncoder, **Renderer.json_dumps_params)
 
 
+NUL_MESSAGE = "不能包含 NUL 字符 must not contain NUL (\\x00) characters"
+
+
+def _no_nul(value):
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
 class Input(Schema):
-    """A request body: a field the client may not set is refused (422), never silently applied."""
+    """A request body: a field the client may not set is refused (422), never silently applied; text with a
+    NUL character (which PostgreSQL cannot store) is refused naming the field."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_without_nul(cls, value):
+        return _no_nul(value)
 
 
 class PageQuery(Schema):
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description=f"每页条数 page size (≤ {MAX_PAGE})")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"跳过条数 rows to skip (≤ {MAX_OFFSET})")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_without_nul(cls, value):
+        return _no_nul(value)
 
 
 class Page(BaseModel, Generic[T]):

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "merit.api.middleware.RefuseNul",  # /api/: a NUL in the path or the query never reaches the database
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "merit.audit.middleware.ActorMiddleware",  # who acts, for the audit trail

@@ -51,3 +51,14 @@ def test_the_edges_of_the_range_are_answered(as_user):
     r = hr.get("/api/facts/manual_scores?from=2999-12&to=2999-12")
     assert r.status_code == 200, r.content
     assert hr.get("/api/teams?offset=1000000000").json()["items"] == []
+
+
+def test_a_nul_character_never_reaches_the_database(as_user):
+    """PostgreSQL cannot store NUL in text: it was a 500 there (a team named "a\\x00b")."""
+    hr = as_user("hr")
+    r = hr.post("/api/teams", {"team_id": "T9", "name": "a\x00b"})
+    assert r.status_code == 422 and _names(r) == ["name"]
+    r = hr.get("/api/agents?team_id=T1%00")
+    assert r.status_code == 422 and _names(r) == ["team_id"]
+    assert hr.get("/api/teams/T1%00").status_code == 404
+    assert hr.get("/api/teams").json()["count"] == 2  # nothing stored
