@@ -15,6 +15,8 @@ import time
 import uuid
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+
 _current: ContextVar[str] = ContextVar("merit_request_id", default="-")
 _TOKEN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("merit.request")
@@ -33,7 +35,7 @@ class RequestLog:
     def __call__(self, request):
         given = request.headers.get("X-Request-ID", "")
         rid = given if _TOKEN.match(given) else uuid.uuid4().hex[:16]
-        token = _current.set(rid)
+        _current.set(rid)  # cleared when the response is finished (below): Django logs 4xx after us
         started = time.perf_counter()
         status = 500
         try:
@@ -48,4 +50,12 @@ class RequestLog:
             # INFO whatever the status: Django's own logger already warns of 4xx and logs 5xx with the
             # traceback (both now carry this id)
             log.info("%s %s %d %.0fms user=%s", request.method, request.path, status, ms, who)
-            _current.reset(token)
+
+
+def _clear(**kwargs) -> None:
+    _current.set("-")
+
+
+# Django's handler logs a refused request (4xx) after the middleware has returned, and sends
+# request_finished once the response is closed: the id stays on until then.
+request_finished.connect(_clear, dispatch_uid="merit.web.requestlog.clear")

@@ -102,6 +102,11 @@ def test_every_request_has_an_id_and_a_log_line_and_a_500_carries_the_id(client,
     assert line.request_id == "trace-42"
 
     caplog.clear()
+    client.get("/runs/999999/", headers={"X-Request-ID": "trace-43"})  # a 404, logged by Django after us
+    [missing] = [r for r in caplog.records if r.name == "django.request"]
+    assert missing.levelname == "WARNING" and missing.request_id == "trace-43"
+
+    caplog.clear()
     client.get("/boom/", headers={"X-Request-ID": "bad id with spaces"})
     [error] = [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
     [access] = [r for r in caplog.records if r.name == "merit.request"]
