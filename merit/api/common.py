@@ -19,6 +19,7 @@ from merit.org.access import Scope, scope_of
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
+MAX_ID = 2**63 - 1  # the largest id a database row can have (SQLite and PostgreSQL bigint)
 MAX_OFFSET = 1_000_000_000  # beyond any table here; a larger offset is a mistake, refused with a 422
 FIRST_YEAR, LAST_YEAR = 1970, 2999  # dates and months the API accepts (docs/api.md)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
 
-from merit.api.common import SHANGHAI, Page, PageQuery, page
+from merit.api.common import MAX_ID, SHANGHAI, Page, PageQuery, page
 from merit.ledger.models import Book
 from merit.ledger.queries import balances, visible_entries, with_reversal
 
@@ -51,7 +51,7 @@ class EntryQuery(PageQuery):
     agent_id: str | None = Field(None, description="客服编号")
     period: str | None = Field(None, pattern=PERIOD_PATTERN, description="月份 YYYY-MM")
     book: Book | None = None
-    run: int | None = Field(None, description="考核批次编号 run id")
+    run: int | None = Field(None, ge=1, le=MAX_ID, description="考核批次编号 run id")
 
 
 class BalanceQuery(PageQuery):

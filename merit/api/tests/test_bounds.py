@@ -62,3 +62,17 @@ def test_a_nul_character_never_reaches_the_database(as_user):
     assert r.status_code == 422 and _names(r) == ["team_id"]
     assert hr.get("/api/teams/T1%00").status_code == 404
     assert hr.get("/api/teams").json()["count"] == 2  # nothing stored
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/ledger/entries?run=9223372036854775808",  # found by the fuzzer: a 500 on SQLite
+        "/api/runs/9223372036854775808",
+        "/api/imports/9223372036854775808",
+        "/api/policies/S5/versions/9223372036854775808",
+    ],
+)
+def test_an_id_beyond_any_row_is_a_client_error(as_user, path):
+    r = as_user("hr").get(path)
+    assert r.status_code in (404, 422), (path, r.status_code, r.content[:200])
