@@ -84,6 +84,10 @@ def cmd_assess(args) -> int:
         return EXIT_BAD_INPUT
     for n in doc.get("notices", []):
         err.print(f"[yellow]notice:[/] {n}")
+    from merit.engine.lookback import history_lines
+
+    for line in history_lines(doc):
+        err.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
     if not args.quiet:
         for period in doc["periods"]:
             print_summary(doc, period, limit=args.limit)

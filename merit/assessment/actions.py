@@ -159,11 +159,22 @@ def months(first_period: str, last_period: str) -> list[str]:
     return [str(first.shift(i)) for i in range(n + 1)]
 
 
-def read_facts(policy: LoadedPolicy, periods: list[str]):
-    """The engine package of ``periods`` from the database, with the months of history the policy reads."""
+def read_facts(policy: LoadedPolicy, periods: list[str], rebuild_state: bool = False):
+    """The engine package of ``periods`` from the database, with the months of history the policy reads.
+
+    With ``rebuild_state`` (a run with no publication of the month before to start from), a policy with
+    rules over time reads every month from the first one holding facts: the engine rebuilds the state
+    at the start of the run from them, as the command line does (merit.engine.lookback)."""
+    from merit.engine.lookback import carries_state
+    from merit.facts.coverage import first_month_of_facts
     from merit.facts.io import history_months, read_package
 
-    return read_package(periods, history_months=history_months(policy))
+    history = history_months(policy)
+    if rebuild_state and carries_state(policy):
+        first, began = Period.parse(periods[0]), first_month_of_facts()
+        if began is not None:
+            history = max(history, (first.year - began.year) * 12 + first.month - began.month)
+    return read_package(periods, history_months=history)
 
 
 def equal_runs(
@@ -326,7 +337,7 @@ def find_or_request_run(
     candidates = same.filter(state__in=KEPT, state_from=source)
     if candidates.exists() or (corrects is not None and corrects.policy_version_id == policy_version.pk):
         policy = loaded_policy(policy_version)
-        package = read_facts(policy, months(first, last))
+        package = read_facts(policy, months(first, last), rebuild_state=source is None)
         try:
             fingerprint = package.input_sha256
         finally:
@@ -422,7 +433,7 @@ def _compute(run: Run) -> None:
     source = state_source(version.policy_id, run.first_period)
     state = carried_state(source, run.first_period) if source is not None else None
     _progress(run, 10, READING)
-    package = read_facts(policy, periods)
+    package = read_facts(policy, periods, rebuild_state=state is None)
     try:
         fingerprint = package.input_sha256
         equal = equal_runs(version, run.first_period, run.last_period, fingerprint, source, run.corrects)

@@ -30,6 +30,7 @@ from merit.assessment.queries import (
     visible_results,
     visible_runs,
 )
+from merit.engine.lookback import history_summary
 from merit.engine.metrics.compute import Period
 from merit.org.access import ALL, NONE, OWN, TEAM, scope_of, visible_teams
 from merit.policies.models import PolicyVersion
@@ -236,6 +237,7 @@ def run_detail(request, pk: int):
         "reviewer": actions.may_review(request.user),
         "facts_changed": _facts_changed(run, request.user),
         "coverage": _coverage_rows(run),
+        "history": history_summary({"periods": run.months or []}),
     }
     return render(request, "assessment/detail.html", context)
 

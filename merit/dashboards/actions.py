@@ -136,7 +136,7 @@ def _refresh_provisional(period: str) -> dict:
         policy = loaded_policy(version)
         source = state_source(policy_id, period)
         state = carried_state(source, period) if source is not None else None
-        package = read_facts(policy, [period])
+        package = read_facts(policy, [period], rebuild_state=state is None)
         try:
             doc, _data = assess_package(package, policy, [period], state, engine=settings.MERIT_ENGINE)
         except Exception as e:  # a month the policy cannot assess yet: say so, keep the others

@@ -7,6 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from merit.engine import expr
+from merit.engine.lookback import (
+    carries_state,
+    facts_from,
+    look_backs,
+    months_between,
+    short_rules,
+    warm_up_from,
+)
 from merit.engine.metrics.compute import Period, compute_metrics, fetch_rows
 from merit.engine.policy import schema as S
 from merit.engine.policy.load import LoadedPolicy
@@ -112,6 +120,8 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
         self.lp = lp
         self.policy = lp.policy
         self.params = lp.params
+        self._look_backs = look_backs(lp)
+        self._carries = carries_state(lp)
 
     # ---- inputs ---------------------------------------------------------------------------------
     def _agents(self) -> list[dict]:
@@ -138,15 +148,34 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
         env.update({f"param.{k}": v for k, v in self.params.items()})
         return env
 
-    def run(self, periods: list[str], state: CarriedState | None = None) -> dict:
-        """Assess the months in order, each starting from the state the one before left."""
-        state = state or CarriedState()
+    def run(
+        self, periods: list[str], state: CarriedState | None = None, first_of_facts: Period | None = None
+    ) -> dict:
+        """Assess the months in order, each starting from the state the one before left.
+
+        Without a ``state``, the state at the start of the range is rebuilt from the facts before it
+        (lookback.py): the earlier months from the first month of facts (``first_of_facts``, else read
+        from the package) are assessed and their results discarded."""
+        if state is None:
+            state = self.rebuilt_state(Period.parse(periods[0]), first_of_facts)
         out = []
         for text in periods:
             period = Period.parse(text)
             doc, state = self.period(period, state)
             out.append(doc)
         return {"policy": self._policy_header(), "periods": out}
+
+    def rebuilt_state(self, first: Period, first_of_facts: Period | None = None) -> CarriedState:
+        """The state a run from the first month of facts would carry into ``first``."""
+        known = first_of_facts
+        if known is None and (self._look_backs or self._carries):
+            known = facts_from(self.backend)
+        state = CarriedState(history_from=known)
+        start = warm_up_from(self.lp, first, known)
+        if start is not None:
+            for month in months_between(start, first):
+                _, state = self.period(month, state)
+        return state
 
     def _policy_header(self) -> dict:
         p = self.policy
@@ -238,25 +267,50 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
                 results[a]["status"] = "suspended"
             results[a]["state_in"] = ctx.state_in[a].to_json()
             results[a]["state_out"] = ctx.state_out[a].to_json()
+        history = self._history(period, state.history_from, agents, results, teams_out)
         agents_out = [self._finish(results[a]) for a in ids]
         carried = CarriedState(
             period,
             self.lp.sha256,
             ctx.state_out,
             {t: dict(v["state_out"]["streaks"]) for t, v in teams_out.items()},
+            state.history_from,
         )
         for t in teams_out.values():
             t["bonus_total"] = _bonus_total(results, t["_members"])
             t.pop("_members")
         checks = [c for c in CHECK_POINTS if is_check_point(period, c)]
+        extra = {"history": history} if history is not None else {}
         return {
             "period": str(period),
+            **extra,
             "checks": checks,
             "benchmarks": {k: val(v) for k, v in sorted(bench.items())},
             "metrics": {m: how[m] for m in sorted(how)},
             "agents": agents_out,
             "teams": [teams_out[t] for t in sorted(teams_out)],
         }, carried
+
+    def _history(self, period: Period, history_from, agents, results, teams_out) -> dict | None:
+        """The period's ``history``: from which month the facts reach, and the rules over time that look
+        back before it, with every agent (employed before the facts begin) and team whose history they
+        miss. None for a policy without rules over time."""
+        if not self._look_backs:
+            return None
+        short = short_rules(self._look_backs, period, history_from)
+        if short:
+            began = history_from.first_day
+            missed = [a["agent_id"] for a in agents if a.get("hired_on") is None or a["hired_on"] < began]
+            for r in short:
+                if r.get("team"):
+                    r["teams"] = len(teams_out)
+                    for t in teams_out.values():
+                        t.setdefault("history", []).append(r["rule"])
+                else:
+                    r["agents"] = len(missed)
+                    for a in missed:
+                        results[a].setdefault("history", []).append(r["rule"])
+        return {"from": None if history_from is None else str(history_from), "short": short}
 
     # ---- points budget ----------------------------------------------------------------------------
     def _scorecard(self, ctx: PeriodCtx, results: dict) -> None:

@@ -98,6 +98,7 @@ class CarriedState:
     policy_sha256: str | None = None
     agents: dict[str, AgentState] = field(default_factory=dict)
     teams: dict[str, dict[str, int]] = field(default_factory=dict)  # team → team rule streaks
+    history_from: Period | None = None  # the first month whose facts this state rests on (lookback.py)
 
     def get(self, agent_id: str) -> AgentState:
         return self.agents.get(agent_id) or AgentState()
@@ -121,6 +122,10 @@ def state_from_results(doc: dict, policy_sha256: str, first_period: Period) -> C
             }
             for t in last.get("teams", [])
         }
+        # the first month of facts the earlier run rested on; a document without it (a policy with no
+        # rule over time, or an older engine) rests on the facts from its own first month
+        history = (last.get("history") or {}).get("from") or doc["periods"][0]["period"]
+        history_from = Period.parse(history)
     except (KeyError, IndexError, TypeError, ValueError) as e:
         raise StateError(f"not a merit results.json with carried state ({e})") from None
     if sha != policy_sha256:
@@ -131,4 +136,4 @@ def state_from_results(doc: dict, policy_sha256: str, first_period: Period) -> C
         raise StateError(
             f"the state ends in {period}; it can only start {period.shift(1)}, not {first_period}"
         )
-    return CarriedState(period, sha, agents, teams)
+    return CarriedState(period, sha, agents, teams, history_from)

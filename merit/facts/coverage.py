@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Min
 
 from merit.engine.coverage import FACT_TABLES
 from merit.engine.metrics.compute import Period
 from merit.engine.tables import DATE, PERIOD, TABLES, TIMESTAMP
 from merit.facts.models import FACT_MODELS, field_name
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _in_month(table: str, period: Period) -> dict:
@@ -29,6 +34,26 @@ def _in_month(table: str, period: Period) -> dict:
 def has_facts(period: Period) -> bool:
     """Whether any fact table has a row in ``period`` (one indexed EXISTS per table, at most)."""
     return any(FACT_MODELS[t].objects.filter(**_in_month(t, period)).exists() for t in FACT_TABLES)
+
+
+def first_month_of_facts() -> Period | None:
+    """The first month (Asia/Shanghai) in which any fact table has a row; None without any facts."""
+    first: date | None = None
+    for t in FACT_TABLES:
+        col = TABLES[t].column(TABLES[t].time)
+        name = field_name(col)
+        value = FACT_MODELS[t].objects.aggregate(first=Min(name))["first"]
+        if value is None:
+            continue
+        if col.type == PERIOD:
+            p = Period.parse(value)
+            day = p.first_day
+        elif col.type == TIMESTAMP:
+            day = value.astimezone(SHANGHAI).date()
+        else:
+            day = value
+        first = day if first is None or day < first else first
+    return None if first is None else Period(first.year, first.month)
 
 
 def months_without_facts(first: str, last: str) -> list[str]:

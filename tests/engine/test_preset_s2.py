@@ -93,8 +93,10 @@ def _baseline(star: str, others: list[str], months: list[tuple[int, int]]) -> tu
 def rules_package(path):
     """One month (2026-05, not a quarter end), four agents, every earn and deduct rule.
 
-    p1: solved easy +2, medium +5, hard +10, no severity +2 (default); training progress ×2 +6;
-        the hard problem of 04-30 23:30 local is April's           = 100 + 2 + 5 + 10 + 2 + 6 = 125
+    p1: solved easy +2, medium +5, hard +10, no severity +2 (default); training progress ×2 +6 = +25;
+        the hard problem of 04-30 23:30 local is April's: a May run rebuilds April first (the first
+        month of facts), where it gives 100 + 10 = 110, May's opening  = 110 + 2 + 5 + 10 + 2 + 6 = 135
+    The others open May at April's 100 (April holds no other fact).
     p2: complaints minor −5 (attitude), moderate −10 (rights), serious −20 (other)
         ('praise.named' is no rule of S2)                          = 100 − 5 − 10 − 20         = 65
     p3: loss 99.99 → −3, 100.00 → −6, 999.99 → −6, 1000.00 → −10; an 'error.order' with a loss
@@ -312,15 +314,22 @@ def rfolder(tmp_path_factory):
 # ---- earn and deduct rules (one month) ------------------------------------------------------------
 
 
-def test_rules_single_month_starts_from_100(rules):
+def test_rules_single_month_carries_the_year_before_it(rules):
     assert sorted(rules) == ["p1", "p2", "p3", "p4"]
-    for a in rules.values():
-        assert a["points"]["opening"] == "100.00"  # 每年100分
-        assert a["points"]["opening_from"] == "start"  # no state given: a fresh start
-        assert a["points"]["cycle"] == "2026"
+    # May alone: the year's balance is rebuilt from the facts before it (the first: i07 of April 30).
+    # April: 每年100分, p1 + 10 (i07, hard) = 110, the others 100 (no ratings or tickets: no awards,
+    # nobody ranked); May opens from April's closing balance, in the same cycle.
+    opening = {a: (x["points"]["opening"], x["points"]["opening_from"]) for a, x in rules.items()}
+    assert opening == {
+        "p1": ("110.00", "carried"),
+        "p2": ("100.00", "carried"),
+        "p3": ("100.00", "carried"),
+        "p4": ("100.00", "carried"),
+    }
+    assert {x["points"]["cycle"] for x in rules.values()} == {"2026"}
     closing = {a: x["points"]["closing"] for a, x in rules.items()}
-    # see rules_package: p1 125, p2 65, p3 75, p4 129
-    assert closing == {"p1": "125.00", "p2": "65.00", "p3": "75.00", "p4": "129.00"}
+    # see rules_package: May's entries p1 +25, p2 −35, p3 −25, p4 +29 → p1 135, p2 65, p3 75, p4 129
+    assert closing == {"p1": "135.00", "p2": "65.00", "p3": "75.00", "p4": "129.00"}
 
 
 def test_problem_solved_by_difficulty_and_training_progress(rules):
@@ -404,7 +413,7 @@ def test_rules_month_flags_and_bonus(rules):
         "p4": "1000.00",
     }
     assert rules["p1"]["state_out"]["points"] is not None
-    assert Decimal(rules["p1"]["state_out"]["points"]) == 125
+    assert Decimal(rules["p1"]["state_out"]["points"]) == 135
     assert rules["p1"]["state_out"]["cycle"] == "2026"
 
 
@@ -647,12 +656,13 @@ def test_state_from_results_api_matches_range(qfolder, quarters):
     whole = json.loads(data)
     lp = load_policy("S2")
     package = load_package(qfolder)
-    _, mar = assess_package(package, lp, ["2026-03"])  # March alone: a fresh start at 100
+    _, mar = assess_package(package, lp, ["2026-03"])  # March alone: rebuilt from January on
     mar_doc = json.loads(mar)
     ag = {a["agent_id"]: a for a in mar_doc["periods"][0]["agents"]}
-    # d1 March alone: 100 (start), no March events → 100; b1: 100 + 2 (easy) = 102
-    assert _balance(ag["d1"]) == ("100.00", "start", "100.00")
-    assert _balance(ag["b1"]) == ("100.00", "start", "102.00")
+    # d1 March alone: February closed at 18, no March events → 18; b1: 29 + 2 (easy) = 31
+    assert _balance(ag["d1"]) == ("18.00", "carried", "18.00")
+    assert _balance(ag["b1"]) == ("29.00", "carried", "31.00")
+    assert mar_doc["periods"][0] == whole["periods"][2]
     # April from the range's first three months
     first3 = {**whole, "periods": whole["periods"][:3]}
     state = state_from_results(first3, lp.sha256, Period.parse("2026-04"))
@@ -745,19 +755,20 @@ def test_year_end_reset_over_a_range(rfolder):
     ]
 
 
-def test_single_months_start_from_100(rfolder):
-    # January 2027 alone: 100 (start); r1 nothing → 100, r2 + 5 → 105, s1 + 20 → 120
+def test_single_months_carry_the_months_before(rfolder):
+    # January 2027 alone: the state is rebuilt from November and December 2026, and the new year
+    # resets it: 100 (reset); r1 nothing → 100, r2 + 5 → 105, s1 + 20 → 120
     doc, _ = assess(rfolder, "S2", "2027-01")
     ag = _only(doc, "2027-01")
     assert {a: _balance(x) for a, x in ag.items()} == {
-        "r1": ("100.00", "start", "100.00"),
-        "r2": ("100.00", "start", "105.00"),
-        "s1": ("100.00", "start", "120.00"),
+        "r1": ("100.00", "reset", "100.00"),
+        "r2": ("100.00", "reset", "105.00"),
+        "s1": ("100.00", "reset", "120.00"),
     }
-    # December alone: r1 100 − 5 − 2 = 93 (not 73: November is not carried in)
+    # December alone: November is carried in: r1 80 − 5 − 2 = 73, as in the range
     doc, _ = assess(rfolder, "S2", "2026-12")
     ag = _only(doc, "2026-12")
-    assert _balance(ag["r1"]) == ("100.00", "start", "93.00")
+    assert _balance(ag["r1"]) == ("80.00", "carried", "73.00")
 
 
 def test_year_end_reset_through_state(rfolder, tmp_path):

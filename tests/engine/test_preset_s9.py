@@ -503,13 +503,18 @@ def test_attitude_complaint_sanctions_and_flags(complaints):
     assert _sanctions(jan27["s3"]) == [("fine", "200.00", "attitude_complaint")]
 
 
-def test_a_month_alone_starts_a_fresh_sequence(cfolder):
-    # February alone (no state): s1's complaint of 2026-02-10 is a 1st → warning, not ¥200
+def test_a_month_alone_counts_the_complaints_before_it(cfolder):
+    # February alone (no state): the state is rebuilt from January's facts (docs/policy-language.md,
+    # look-back), so s1's complaint of 2026-02-10 is the 2nd within 12 months (the 1st: 2026-01-10)
+    # → ¥200, exactly as in the range January..March
     doc, _ = assess(cfolder, "S9", "2026-02")
     (p,) = doc["periods"]
     ag = {a["agent_id"]: a for a in p["agents"]}
-    assert _attitude(ag["s1"]) == [(1, "0.00")]
-    assert _sanctions(ag["s1"]) == [("warning", "0.00", "attitude_complaint")]
+    assert _attitude(ag["s1"]) == [(2, "200.00")]
+    assert _sanctions(ag["s1"]) == [("fine", "200.00", "attitude_complaint")]
+    # the facts begin in January 2026: the 12-month window of February reaches back to February 2025
+    assert p["history"]["from"] == "2026-01"
+    assert [r["rule"] for r in p["history"]["short"]] == ["attitude_complaint"]
 
 
 # ---- a range equals month-by-month runs with --state ------------------------------------------------
