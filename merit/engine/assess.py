@@ -11,6 +11,7 @@ from merit.engine.lookback import (
     carries_state,
     facts_from,
     look_backs,
+    metric_look_backs,
     months_between,
     short_rules,
     warm_up_from,
@@ -120,7 +121,7 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
         self.lp = lp
         self.policy = lp.policy
         self.params = lp.params
-        self._look_backs = look_backs(lp)
+        self._look_backs = look_backs(lp) + metric_look_backs(lp, needed_metrics(lp))
         self._carries = carries_state(lp)
 
     # ---- inputs ---------------------------------------------------------------------------------

@@ -87,6 +87,16 @@ def look_backs(lp) -> list[LookBack]:
     return out
 
 
+def metric_look_backs(lp, metric_ids) -> list[LookBack]:
+    """The metrics the policy reads from months before the one assessed (``offset: -1``)."""
+    out = []
+    for mid in sorted(metric_ids):
+        offset = lp.metrics[mid].offset
+        if offset < 0:
+            out.append(LookBack(mid, f"metric of {-offset} month(s) before", -offset))
+    return out
+
+
 def carries_state(lp) -> bool:
     """Whether a month of this policy starts from the state the month before left (and so a run's first
     month must have it rebuilt from earlier facts)."""

@@ -217,6 +217,27 @@ def test_s3_third_verbal_warning_converts_when_the_first_two_are_before_the_rang
     assert may["warnings"]["active_at_month_end"] == {"verbal": 0, "written": 1, "final": 0, "dismissal": 0}
 
 
+def test_a_metric_of_the_month_before_is_a_look_back_too(year):
+    # S10's DSR growth reads dsr_prev (offset -1): January 2026, the first month of facts, has no
+    # month before; February has
+    doc, _ = assess_package(year, load_policy("S10"), ["2026-01", "2026-02"])
+    jan, feb = doc["periods"]
+    hired = dict(year.con.execute("SELECT agent_id, hired_on FROM agents").fetchall())
+    before = {a["agent_id"] for a in jan["agents"] if hired[a["agent_id"]] < date(2026, 1, 1)}
+    assert before  # S10 assesses one team here, all employed before 2026
+    assert jan["history"]["short"] == [
+        {
+            "rule": "dsr_prev",
+            "looks_back": "metric of 1 month(s) before",
+            "needs_from": "2025-12",
+            "agents": len(before),
+        }
+    ]
+    assert feb["history"] == {"from": "2026-01", "short": []}
+    assert {a["agent_id"] for a in jan["agents"] if a.get("history") == ["dsr_prev"]} == before
+    assert not any("history" in a for a in feb["agents"])
+
+
 def test_a_policy_without_rules_over_time_reads_no_earlier_month(tmp_path):
     for pid in ("S5", "S7", "S10"):
         lp = load_policy(pid)
