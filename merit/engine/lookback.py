@@ -68,6 +68,19 @@ def look_backs(lp) -> list[LookBack]:
             what = f"{consecutive} × {at} in a row"
             out.append(LookBack(rule_id, what, n * MONTHS_OF_CHECK[at], team=team, at=at))
 
+    def derived(rule_id, sel):
+        if sel.consecutive_workdays is not None:
+            out.append(LookBack(rule_id, f"{sel.consecutive_workdays} working days in a row", 1))
+        elif sel.nth_in_year is not None:
+            out.append(LookBack(rule_id, f"{sel.nth_in_year} in a calendar year", cycle="year"))
+
+    for r in p.points.rules if p.points else []:
+        derived(r.id, r.events)
+    for o in p.ladder.offences if p.ladder else []:
+        derived(o.id, o.events)
+    for r in p.money:
+        if r.events is not None:
+            derived(r.id, r.events)
     if p.points and p.points.reset != "month":
         out.append(LookBack("points", f"points balance, reset every {p.points.reset}", cycle=p.points.reset))
     if p.ladder:

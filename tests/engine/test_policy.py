@@ -152,3 +152,36 @@ def test_data_package_doc_names_every_table_and_incident_kind():
         assert f"| `{name}`" in doc, name
     for kind in INCIDENT_KINDS:
         assert f"`{kind}`" in doc, kind
+
+
+def _rule_with_events(events: str) -> str:
+    return f"""\
+id: X3
+name: custom
+title: {{zh: 测试, en: Test}}
+description: {{zh: 测试, en: Test}}
+points:
+  opening: 30
+  rules:
+    - id: r
+      label: {{zh: 规则, en: Rule}}
+      events: {events}
+      points: -1
+"""
+
+
+def test_a_run_of_working_days_needs_a_table_of_days():
+    (p,) = problems_of(
+        _rule_with_events("{table: incidents, where: \"kind == 'x'\", consecutive_workdays: 3}")
+    )
+    assert p.line == 10
+    assert "consecutive_workdays needs a table of days (attendance), not incidents" in p.message
+
+
+def test_a_run_and_a_count_are_two_rules():
+    (p,) = problems_of(
+        _rule_with_events(
+            "{table: attendance, where: \"status == 'absent'\", consecutive_workdays: 3, nth_in_year: 5}"
+        )
+    )
+    assert "consecutive_workdays and nth_in_year are two rules" in p.message

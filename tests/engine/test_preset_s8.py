@@ -8,8 +8,8 @@ stated in merit/presets/s8_platform_rules.yaml, never by running the engine:
   2 h is "over 2 h"); exactly 1800 s is on time;
 - a month with chats and not a single late first response earns ¥50 (on_time_first_response);
 - a fine is also a sanction of kind 'fine'; money.fines / money.rewards are the month's totals;
-- incidents 'info_leak' and 'misleading' raise 'suspension' and 'dismissal_review' (the latter a human
-  decision), no amount;
+- incidents 'info_leak' and 'misleading' raise 'suspension' (停职调查: the seed's "suspended pending
+  investigation and announced platform-wide"; it names no dismissal review), no amount;
 - a team whose pooled complaint rate (all its complaint tickets / all its tickets) is above
   benchmarks.complaint_rate (strictly) at 3 consecutive month ends flags its lead (teams.lead_agent_id)
   with 'training'; the team's streak is carried in teams[].state_out.streaks;
@@ -76,8 +76,8 @@ def money_package(path):
         → fines 50 + 50 + 100 + 100 + 200 = 500.00; no on-time reward (5 late)
     f2: chats at 1800 (on time, not late) and 900; a chat of 2026-02-28 23:30 local at 7200 s is
         February's → 0 late in March, 2 chats → on-time reward 50.00; fines 0.00
-    f3: no chats at all → no on-time reward; an 'info_leak' → suspension + dismissal_review, no amount
-    f4: one chat at 1799 → on-time 50.00; a 'misleading' → suspension + dismissal_review; a
+    f3: no chats at all → no on-time reward; an 'info_leak' → suspension, no amount
+    f4: one chat at 1799 → on-time 50.00; a 'misleading' → suspension; a
         'complaint.other' is no serious violation
     """
     agents = [_agent("f1"), _agent("f2"), _agent("f3"), _agent("f4")]
@@ -294,17 +294,15 @@ def test_on_time_reward_only_with_chats_and_no_late_response(money):
     assert (money["f4"]["money"]["fines"], money["f4"]["money"]["rewards"]) == ("0.00", "50.00")
 
 
-def test_serious_violations_flag_suspension_and_dismissal_review(money):
+def test_serious_violations_flag_suspension_only(money):
+    # RULEBOOK S8: "suspended pending investigation and announced platform-wide": no dismissal review
     flags = {a: _flags(x) for a, x in money.items()}
     assert flags == {
         "f1": [],
         "f2": [],
-        "f3": [("dismissal_review", "serious_violation"), ("suspension", "serious_violation")],
-        "f4": [("dismissal_review", "serious_violation"), ("suspension", "serious_violation")],
+        "f3": [("suspension", "serious_violation")],
+        "f4": [("suspension", "serious_violation")],
     }
-    for a in ("f3", "f4"):
-        (review,) = [f for f in money[a]["flags"] if f["flag"] == "dismissal_review"]
-        assert review["human_decision"] is True  # the engine recommends, a person decides
     (src,) = [f for f in money["f3"]["flags"] if f["flag"] == "suspension"]
     assert _src_ids(src) == ("i-f3-leak",)
     # no amount: f3 has neither a fine nor a reward, and no fine sanction

@@ -15,7 +15,7 @@ from merit.engine import expr
 from merit.engine.metrics.catalogue import MetricDef, load_catalogue
 from merit.engine.policy.schema import Param, Policy
 from merit.engine.policy.yamlio import YamlError, line_of, load_yaml_lines
-from merit.engine.tables import TABLES
+from merit.engine.tables import DATE, TABLES
 
 
 @dataclass(frozen=True)
@@ -215,6 +215,17 @@ def _check_events(sel, loc, bad) -> None:
     unknown = {n for n in expr.names(node) if not n.startswith("param.")} - set(table.column_names)
     for n in sorted(unknown):
         bad((*loc, "where"), f"unknown column {n!r} of table {table.name}")
+    _check_derived(sel, table, loc, bad)
+
+
+def _check_derived(sel, table, loc, bad) -> None:
+    if sel.consecutive_workdays is not None and table.column(table.time).type != DATE:
+        bad(
+            (*loc, "consecutive_workdays"),
+            f"consecutive_workdays needs a table of days (attendance), not {table.name}",
+        )
+    if sel.derived and "agent_id" not in table.column_names:
+        bad((*loc, "table"), f"{table.name} has no agent_id: its rows cannot make an agent's run or count")
 
 
 def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lines) -> list[PolicyProblem]:
@@ -301,6 +312,7 @@ def check_names(policy: Policy, metrics: dict[str, MetricDef], params: dict, lin
             if table is None or not table.time:
                 bad((*loc, "events", "table"), f"unknown event table {r.events.table!r}")
                 continue
+            _check_derived(r.events, table, (*loc, "events"), bad)
             try:
                 node = expr.parse(r.events.where)
                 unknown = {n for n in expr.names(node) if not n.startswith("param.")} - set(

@@ -214,8 +214,25 @@ class Scorecard(Strict):
 
 
 class EventSel(Strict):
+    """The rows of an event table a rule counts. With ``consecutive_workdays: N`` the event is instead the
+    day a run of matching days reaches N working days in a row (weekends and holidays between them do
+    not break the run; a row on a day off is not counted); with ``nth_in_year: N`` it is the N-th
+    matching row of a calendar year. Both are read from the facts of the days before the month too."""
+
     table: str = "incidents"
     where: str
+    consecutive_workdays: int | None = Field(None, ge=2, le=20)
+    nth_in_year: int | None = Field(None, ge=1, le=366)
+
+    @model_validator(mode="after")
+    def _one_derivation(self):
+        if self.consecutive_workdays is not None and self.nth_in_year is not None:
+            raise ValueError("consecutive_workdays and nth_in_year are two rules: give one per rule")
+        return self
+
+    @property
+    def derived(self) -> bool:
+        return self.consecutive_workdays is not None or self.nth_in_year is not None
 
 
 class PointsBy(Strict):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 
 from merit.engine import expr
+from merit.engine.calendar import china
 from merit.engine.metrics.compute import period_filter, rows_of
 from merit.engine.policy import schema as S
 from merit.engine.rules.common import ZERO, PeriodCtx, entry_sources, iso, make_flag, rank_explain
+from merit.engine.rules.derived import derive, reading_bounds
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import D, s, val
 from merit.engine.scoring.ranking import rank
@@ -140,9 +143,12 @@ class PointsRules:
         """The month's matching events of every rule (points rules, ladder offences): one query per
         event table, each rule's condition computed by the database as a boolean column."""
         by_table: dict[str, list] = defaultdict(list)
-        for rule in self.policy.points.rules if rules is None else rules:
-            by_table[rule.events.table].append(rule)
         out: dict[str, list[dict]] = {}
+        for rule in self.policy.points.rules if rules is None else rules:
+            if rule.events.derived:
+                out[rule.id] = self._derived_events(ctx, rule)
+            else:
+                by_table[rule.events.table].append(rule)
         for name, rules in sorted(by_table.items()):
             table = TABLES[name]
             t = self.backend.table(name)
@@ -174,6 +180,34 @@ class PointsRules:
             for i, r in enumerate(rules):
                 out[r.id] = [row for row in rows if row[f"__r{i}"]]
         return out
+
+    def _derived_events(self, ctx: PeriodCtx, rule) -> list[dict]:
+        """A rule's events made of a run or a count of rows (rules/derived.py), read with the days
+        before the month that decide them."""
+        sel = rule.events
+        table = TABLES[sel.table]
+        cal = china()
+        lo, hi = reading_bounds(sel, table, ctx.period, cal)
+        t = self.backend.table(sel.table)
+        col = t[table.time]
+        t = t.filter((col >= lo) & ((col < hi) if isinstance(hi, datetime) else (col <= hi)))
+        t = t.filter(expr.to_ibis(expr.parse(sel.where), t, self.params).fill_null(False))
+        extra = [
+            c
+            for c in (
+                getattr(rule, "points_by", None) and rule.points_by.column,
+                getattr(rule, "points_bands", None) and rule.points_bands.column,
+                getattr(rule, "amount_by", None) and rule.amount_by.column,
+                getattr(rule, "amount_bands", None) and rule.amount_bands.column,
+                getattr(rule, "points_column", None),
+                getattr(rule, "amount_column", None),
+            )
+            if c
+        ]
+        cols = list(dict.fromkeys([*table.key, "agent_id", table.time, *sorted(extra)]))
+        order = list(dict.fromkeys(["agent_id", table.time, *table.key]))
+        rows = rows_of(self.backend.to_pyarrow(t.select(*cols).order_by(order)))
+        return derive([r for r in rows if r["agent_id"] in ctx.envs], sel, table, ctx.period, cal)
 
     # ---- warning ladder ------------------------------------------------------------------------------
     def _rule_points(self, rule: S.PointsRule, row: dict, env: dict) -> Decimal:
