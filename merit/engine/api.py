@@ -35,8 +35,9 @@ def assess_package(
 ) -> tuple[dict, bytes]:
     """Assess a loaded package; ``engine`` (duckdb, spark) says where the metric layer runs."""
     backend = connect(package, engine)
+    began = Period.parse(package.facts_from) if package.facts_from else None
     try:
-        return assess_on(backend, package.input_sha256, package.notices, policy, periods, state)
+        return assess_on(backend, package.input_sha256, package.notices, policy, periods, state, began)
     finally:
         if engine == "spark":
             backend.close()  # its temporary views and the Parquet copy of the package
@@ -49,14 +50,18 @@ def assess_on(
     policy: LoadedPolicy,
     periods: list[str],
     state: CarriedState | None = None,
+    first_of_facts: Period | None = None,
 ) -> tuple[dict, bytes]:
-    """Assess over any backend (DuckDB's Ibis connection, or Spark's over warehouse tables)."""
+    """Assess over any backend (DuckDB's Ibis connection, or Spark's over warehouse tables).
+
+    ``first_of_facts``: the first month the source holds facts for, when the backend holds only some
+    of its months (else read from the backend)."""
     # The results are a large tree of new, acyclic containers: pausing the cyclic garbage collector
     # while building it saves its repeated full scans (reference counting still frees everything).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        doc = Assessment(backend, policy).run(periods, state)
+        doc = Assessment(backend, policy).run(periods, state, first_of_facts)
         doc["input_sha256"] = input_sha256
         doc["notices"] = list(notices)
         return finalize(doc)

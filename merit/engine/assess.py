@@ -31,6 +31,7 @@ from merit.engine.rules.levels import LevelRules
 from merit.engine.rules.money import MoneyRules
 from merit.engine.rules.points import PointsRules
 from merit.engine.rules.teams import TeamRules
+from merit.engine.rules.window import pooled_values, window_label, window_months
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import CENT, D, q, s, val
 from merit.engine.scoring.ranking import rank
@@ -292,6 +293,26 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
             "teams": [teams_out[t] for t in sorted(teams_out)],
         }, carried
 
+    def _window(self, ctx: PeriodCtx, at: str, names) -> dict | None:
+        """The metric values a rule checked ``at`` reads: pooled over its quarter or year (window.py);
+        None for a month-end rule or one that reads no metric of the catalogue (it reads the month)."""
+        ids = frozenset(n for n in names if n in self.lp.metrics)
+        if at == "month_end" or not ids:
+            return None
+        cache = ctx.__dict__.setdefault("_windows", {})
+        if (at, ids) not in cache:
+            months = window_months(ctx.period, at)
+            cache[(at, ids)] = pooled_values(
+                self.backend, self.lp.metrics, ids, months, ctx.values, self.params, ctx.team
+            )
+        return cache[(at, ids)]
+
+    def _window_env(self, ctx: PeriodCtx, a: str, window: dict | None, names) -> dict:
+        """An agent's environment with the metrics of ``names`` taken from ``window``."""
+        if window is None:
+            return ctx.envs[a]
+        return {**ctx.envs[a], **{n: window[a][n].value for n in names if n in window[a]}}
+
     def _history(self, period: Period, history_from, agents, results, teams_out) -> dict | None:
         """The period's ``history``: from which month the facts reach, and the rules over time that look
         back before it, with every agent (employed before the facts begin) and team whose history they
@@ -535,8 +556,10 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
             if not is_check_point(ctx.period, f.at):
                 continue  # not a check point of this rule: its streak carries on unchanged
             fn = expr.compiled(f.when)
+            names = expr.names_of(f.when)
+            window = self._window(ctx, f.at, names)
             for a in ctx.ids:
-                env = ctx.envs[a]
+                env = self._window_env(ctx, a, window, names)
                 held = expr.truthy(fn(env))
                 run, fires = advance_streak(
                     ctx.state_out[a].streaks, f.id, held, f.consecutive, f.once_per_streak
@@ -544,6 +567,8 @@ class Assessment(PointsRules, LadderRules, MoneyRules, TeamRules, LevelRules):
                 if fires:
                     inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(f.when))}
                     explain = {"when": f.when, "inputs": inputs, "at": f.at}
+                    if window is not None:
+                        explain["window"] = window_label(ctx.period, f.at)
                     if f.consecutive > 1:
                         explain["consecutive"] = {"needed": f.consecutive, "held": run}
                     reason = f"{f.label.zh} ({f.label.en})"

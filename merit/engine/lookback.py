@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from merit.engine import expr
 from merit.engine.coverage import FACT_TABLES
 from merit.engine.ladder import local_date
 from merit.engine.metrics.compute import Period
@@ -74,6 +75,22 @@ def look_backs(lp) -> list[LookBack]:
         elif sel.nth_in_year is not None:
             out.append(LookBack(rule_id, f"{sel.nth_in_year} in a calendar year", cycle="year"))
 
+    def window(rule_id, at, names, team=False):
+        # a rule checked at a quarter or year end reads its metrics over the whole window (window.py)
+        if at != "month_end" and any(n in lp.metrics for n in names):
+            cycle = "quarter" if at == "quarter_end" else "year"
+            out.append(LookBack(rule_id, f"metrics over the {cycle}", cycle=cycle, team=team, at=at))
+
+    for r in p.teams:
+        names = {r.rank.metric} if r.rank else {n.removeprefix("team.") for n in expr.names_of(r.when)}
+        window(r.id, r.at, names, team=True)
+    for r in p.money:
+        if r.when is not None:
+            window(r.id, r.at, expr.names_of(r.when))
+        elif r.rank is not None:
+            window(r.id, r.at, {k.metric for k in [*r.rank.by, *r.rank.tie_break]})
+    for f in p.flags:
+        window(f.id, f.at, expr.names_of(f.when))
     for r in p.points.rules if p.points else []:
         derived(r.id, r.events)
     for o in p.ladder.offences if p.ladder else []:

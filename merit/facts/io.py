@@ -30,6 +30,7 @@ from merit.engine import tables as T
 from merit.engine.metrics.compute import Period
 from merit.engine.package import Package, PackageError, Problem
 from merit.engine.package.problems import MAX_PROBLEMS, R_UNKNOWN_AGENT, R_UNKNOWN_TEAM
+from merit.facts.coverage import first_month_of_facts
 from merit.facts.models import FACT_MODELS, FACT_TABLES, ORG_TABLES, field_name
 from merit.facts.sql import Dialect, StageColumn, dialect_for, q
 from merit.org.models import Agent, Team
@@ -598,11 +599,13 @@ def read_package(
         raise
     finally:
         reader.close()
+    began = first_month_of_facts()
     return Package(
         con=con,
         input_sha256=rows_digest(con, digests),
         notices=[],
         tables_present=frozenset(wanted),
+        facts_from=None if began is None else str(began),
     )
 
 

@@ -530,3 +530,46 @@ def test_range_equals_months_chained_with_state(cfolder, tmp_path):
     # the chained March names s1's 3rd and 4th complaints just as the range does
     ag = {a["agent_id"]: a for a in p["agents"]}
     assert _attitude(ag["s1"]) == [(3, "0.00"), (4, "0.00")]
+
+
+# ---- the quarter's top team reads the whole quarter ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def qtfolder(tmp_path_factory):
+    """Two teams of one agent each; survey ratings (good = 4 or 5) by month:
+
+    a1 (team tA): July 10 of 10 good, August 10 of 10, September 8 of 10   → quarter 28 / 30 = 0.933333
+    b1 (team tB): July  5 of 10,      August  5 of 10, September 9 of 10   → quarter 19 / 30 = 0.633333
+    September alone would rank tB first (0.9 against 0.8); over the quarter tA leads.
+    """
+    good, bad = "5", "2"
+    ratings = [
+        *_ratings("a1", 7, [good] * 10),
+        *_ratings("a1", 8, [good] * 10),
+        *_ratings("a1", 9, [good] * 8 + [bad] * 2),
+        *_ratings("b1", 7, [good] * 5 + [bad] * 5),
+        *_ratings("b1", 8, [good] * 5 + [bad] * 5),
+        *_ratings("b1", 9, [good] * 9 + [bad] * 1),
+    ]
+    teams = [
+        {"team_id": "tA", "name": "Team A", "lead_agent_id": "a1"},
+        {"team_id": "tB", "name": "Team B", "lead_agent_id": "b1"},
+    ]
+    return write_package(
+        tmp_path_factory.mktemp("s9_quarter"),
+        agents=[_agent("a1", "tA"), _agent("b1", "tB")],
+        teams=teams,
+        ratings=ratings,
+    )
+
+
+@pytest.mark.parametrize("period", ["2026-07..2026-09", "2026-09", "2026-08..2026-09"])
+def test_the_quarters_top_team_is_ranked_over_the_quarter(qtfolder, period):
+    doc, _ = assess(qtfolder, "S9", period)
+    (september,) = [p for p in doc["periods"] if p["period"] == "2026-09"]
+    rules = {t["team_id"]: t["rules"] for t in september["teams"]}
+    assert rules["tB"] == []
+    (top,) = rules["tA"]
+    assert top["rule"] == "top_team_of_quarter" and top["team_amount"] == "2000.00"
+    assert top["explain"] == {"place": 1, "of": 2, "team.csat": "0.933333", "window": "2026-07..2026-09"}

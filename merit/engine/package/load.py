@@ -30,6 +30,9 @@ class Package:
     input_sha256: str  # sha256 over the sorted list of (table name, sha256 of the file read)
     notices: list[str] = field(default_factory=list)
     tables_present: frozenset[str] = frozenset()
+    # The first month (YYYY-MM) the source holds facts for, when the package holds only some of its
+    # months (a read from the database); None: the package's own first month of facts (lookback.py).
+    facts_from: str | None = None
 
 
 # ---- entry point -------------------------------------------------------------------------------

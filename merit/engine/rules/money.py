@@ -16,6 +16,7 @@ from merit.engine import expr
 from merit.engine.ladder import add_months, local_date
 from merit.engine.policy import schema as S
 from merit.engine.rules.common import ZERO, PeriodCtx, make_flag, rank_explain
+from merit.engine.rules.window import window_label
 from merit.engine.scoring import items as I
 from merit.engine.scoring.numbers import CENT, D, s, val
 from merit.engine.scoring.ranking import rank
@@ -39,8 +40,10 @@ class MoneyRules:
                 continue
             elif r.when is not None:
                 fn = expr.compiled(r.when)
+                names = expr.names_of(r.when)
+                window = self._window(ctx, r.at, names)
                 for a in ctx.ids:
-                    env = ctx.envs[a]
+                    env = self._window_env(ctx, a, window, names)
                     held = expr.truthy(fn(env))
                     run, fires = advance_streak(
                         ctx.state_out[a].streaks, r.id, held, r.consecutive, r.once_per_streak
@@ -48,6 +51,8 @@ class MoneyRules:
                     if fires:
                         inputs = {n: val(env.get(n)) for n in sorted(expr.names_of(r.when))}
                         explain = {"when": r.when, "inputs": inputs}
+                        if window is not None:
+                            explain["window"] = window_label(ctx.period, r.at)
                         if r.consecutive > 1:
                             explain["consecutive"] = {"needed": r.consecutive, "held": run}
                         e = self._money_effect(r, env, None, explain)
@@ -58,15 +63,25 @@ class MoneyRules:
                     if r.eligible:
                         fn = expr.compiled(r.eligible)
                         group = [a for a in group if expr.truthy(fn(ctx.envs[a]))]
-                    places, detail = rank(group, ctx.metric_values, r.rank.by, r.rank.tie_break)
+                    keys = [k.metric for k in [*r.rank.by, *r.rank.tie_break]]
+                    window = self._window(ctx, r.at, keys)
+                    metric_values = (
+                        ctx.metric_values
+                        if window is None
+                        else {a: {m: v.value for m, v in window[a].items()} for a in window}
+                    )
+                    places, detail = rank(group, metric_values, r.rank.by, r.rank.tie_break)
                     for a, place in places.items():
                         if place <= len(r.places):
+                            explain = {"place": place, "of": len(places), **rank_explain(detail[a])}
+                            if window is not None:
+                                explain["window"] = window_label(ctx.period, r.at)
                             e = {
                                 "rule": r.id,
                                 "label": r.label.zh,
                                 "kind": r.kind,
                                 "_amount": r.places[place - 1],
-                                "explain": {"place": place, "of": len(places), **rank_explain(detail[a])},
+                                "explain": explain,
                                 "source": ctx.sources((k.metric for k in r.rank.by), a),
                             }
                             self._add(entries, results, a, e, r)

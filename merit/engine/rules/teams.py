@@ -14,6 +14,7 @@ from decimal import Decimal
 from merit.engine import expr
 from merit.engine.policy import schema as S
 from merit.engine.rules.common import ZERO, PeriodCtx, make_flag
+from merit.engine.rules.window import window_label
 from merit.engine.scoring.numbers import CENT, D, s, val
 from merit.engine.state import is_check_point
 
@@ -21,26 +22,30 @@ from merit.engine.state import is_check_point
 class TeamRules:
     """Mixin of Assessment: team-level rules of a period."""
 
-    def _team_value(self, ctx: PeriodCtx, members: list[str], metric: str) -> Decimal | None:
+    def _team_value(
+        self, ctx: PeriodCtx, members: list[str], metric: str, values: dict | None = None
+    ) -> Decimal | None:
+        """A team's value of a metric, from the month's values or ``values`` (a rule's window)."""
         if metric not in self.lp.metrics:  # a result of the month (points.closing, score): the members' mean
             got = [D(ctx.envs[a].get(metric)) for a in members if ctx.envs[a].get(metric) is not None]
             return sum(got, ZERO) / len(got) if got else None
+        values = ctx.values if values is None else values
         d = self.lp.metrics[metric]
-        nums = [ctx.values[a][metric].num for a in members if metric in ctx.values[a]]
+        nums = [values[a][metric].num for a in members if metric in values[a]]
         if d.kind in ("count", "sum"):
             return sum((D(n) for n in nums if n is not None), ZERO) / d.divide_by
-        dens = [ctx.values[a][metric].den for a in members if metric in ctx.values[a]]
+        dens = [values[a][metric].den for a in members if metric in values[a]]
         num = sum((D(n) for n in nums if n is not None), ZERO)
         den = sum((D(x) for x in dens if x is not None), ZERO)
         return None if den == 0 else num / den / d.divide_by
 
-    def _team_env(self, ctx: PeriodCtx, members: list[str], names) -> dict:
+    def _team_env(self, ctx: PeriodCtx, members: list[str], names, values: dict | None = None) -> dict:
         env = {f"param.{k}": v for k, v in self.params.items()}
         some = ctx.envs[members[0]] if members else {}
         env.update({k: v for k, v in some.items() if k.startswith("benchmark.")})
         for n in names:
             if n.startswith("team."):
-                env[n] = self._team_value(ctx, members, n.removeprefix("team."))
+                env[n] = self._team_value(ctx, members, n.removeprefix("team."), values)
         return env
 
     def _team_rules(self, ctx: PeriodCtx, results: dict, teams_out: dict[str, dict]) -> None:
@@ -56,8 +61,9 @@ class TeamRules:
             if r.when is not None:
                 fn = expr.compiled(r.when)
                 names = expr.names_of(r.when)
+                window = self._window(ctx, r.at, {n.removeprefix("team.") for n in names})
                 for t in sorted(members):
-                    env = self._team_env(ctx, members[t], names)
+                    env = self._team_env(ctx, members[t], names, window)
                     held = expr.truthy(fn(env))
                     streaks = teams_out[t]["state_out"]["streaks"]
                     run = streaks.get(r.id, 0) + 1 if held else 0
@@ -69,9 +75,12 @@ class TeamRules:
                             "inputs": {n: val(env.get(n)) for n in sorted(names)},
                             "consecutive": {"needed": r.consecutive, "held": run},
                         }
+                        if window is not None:
+                            winners[t]["window"] = window_label(ctx.period, r.at)
             else:
                 m = r.rank.metric
-                vals = {t: self._team_value(ctx, members[t], m) for t in members}
+                window = self._window(ctx, r.at, {m})
+                vals = {t: self._team_value(ctx, members[t], m, window) for t in members}
                 ordered = sorted(
                     (t for t in vals if vals[t] is not None),
                     key=lambda t: (-vals[t] if r.rank.order == "desc" else vals[t], t),
@@ -80,6 +89,8 @@ class TeamRules:
                     continue  # a ranking of teams needs two teams at least: one team is nobody's best
                 for place, t in enumerate(ordered[: r.places], start=1):
                     winners[t] = {"place": place, "of": len(ordered), f"team.{m}": val(vals[t])}
+                    if window is not None:
+                        winners[t]["window"] = window_label(ctx.period, r.at)
             for t, explain in winners.items():
                 self._apply_team(ctx, results, teams_out[t], members[t], r, explain)
 
